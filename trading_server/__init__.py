@@ -1,0 +1,6 @@
+"""A simulated trading platform: order REST API and WebSocket feed."""
+
+from .app import create_app
+from .settings import Settings
+
+__all__ = ["create_app", "Settings"]

@@ -1,0 +1,75 @@
+"""The app factory: wires settings, the order book, execution and the feed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+
+from .api import error, orders
+from .docs import docs
+from .execution import ExecutionScheduler
+from .feed import Feed
+from .orders import OrderBook
+from .settings import Settings
+
+log = logging.getLogger("trading_server")
+access_log = logging.getLogger("trading_server.access")
+
+MAX_BODY_BYTES = 64 * 1024
+# Events a WebSocket client may fall behind by before it is disconnected.
+FEED_OUTBOX_LIMIT = 1000
+
+
+class JSONErrorHandler(ErrorHandler):
+    """Sanic's own errors (404, 405, 413, ...) in the contract's JSON shape."""
+
+    def default(self, request: Request, exception: Exception):
+        if isinstance(exception, SanicException):
+            return error(exception.status_code, str(exception), exception.headers or None)
+        log.error("unexpected error on %s %s", request.method, request.path, exc_info=exception)
+        return error(500, "internal server error")
+
+
+def create_app(settings: Settings) -> Sanic:
+    app = Sanic("trading_server", error_handler=JSONErrorHandler())
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app.ctx.settings = settings
+    app.blueprint(orders)
+    app.blueprint(docs)
+    if settings.reports_dir is not None:
+        app.static("/reports", settings.reports_dir, directory_view=True, name="reports")
+    if not settings.quiet:
+        _log_every_request(app)
+
+    @app.before_server_start
+    async def open_market(app: Sanic) -> None:
+        app.ctx.book = OrderBook()
+        app.ctx.feed = Feed(FEED_OUTBOX_LIMIT)
+        app.ctx.scheduler = ExecutionScheduler(
+            app.ctx.book, settings.execution_delay, asyncio.get_running_loop()
+        )
+        app.ctx.book.on_status_change(lambda order: app.ctx.feed.publish(order.event()))
+
+    @app.before_server_stop
+    async def close_market(app: Sanic) -> None:
+        app.ctx.scheduler.stop()
+        app.ctx.feed.close()
+
+    return app
+
+
+def _log_every_request(app: Sanic) -> None:
+    @app.on_request
+    async def start_clock(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    @app.on_response
+    async def log_request(request: Request, response) -> None:
+        started = getattr(request.ctx, "started", None)
+        duration = f"{(time.perf_counter() - started) * 1000:.1f}ms" if started else "-"
+        access_log.info("%s %s %s %s", request.method, request.path, response.status, duration)

@@ -1,0 +1,174 @@
+"""Every setting of the server, in one place.
+
+Each setting comes from a command-line flag or an environment variable;
+the flag wins. A malformed value is a `SettingError` whose message names
+both spellings of the setting, so the command line can report it in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Mapping, Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+class SettingError(ValueError):
+    """A setting's value cannot be used."""
+
+
+@dataclass(frozen=True)
+class DelayRange:
+    """A random delay, uniform between `low` and `high` seconds."""
+
+    low: float
+    high: float
+
+    @classmethod
+    def parse(cls, text: str) -> "DelayRange":
+        parts = text.split(",")
+        if len(parts) != 2:
+            raise ValueError(f"expected MIN,MAX in seconds, got {text!r}")
+        try:
+            low, high = (float(part) for part in parts)
+        except ValueError:
+            raise ValueError(f"expected two numbers MIN,MAX, got {text!r}") from None
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError(f"delays must be finite, got {text!r}")
+        if not 0 <= low <= high:
+            raise ValueError(f"need 0 <= MIN <= MAX, got {text!r}")
+        return cls(low, high)
+
+    @property
+    def is_off(self) -> bool:
+        return self.high == 0
+
+    def sample(self) -> float:
+        return random.uniform(self.low, self.high)
+
+    def __str__(self) -> str:
+        return f"{self.low:g},{self.high:g}"
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise ValueError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
+
+
+def _host(text: str) -> str:
+    if not text.strip():
+        raise ValueError("expected a host name or address, got an empty value")
+    return text
+
+
+def _directory(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise ValueError(f"{text!r} is not a directory")
+    return path
+
+
+@dataclass(frozen=True)
+class _Option:
+    flag: str
+    variable: str
+    default: str | None
+    metavar: str
+    help: str
+
+
+_OPTIONS = {
+    "host": _Option("--host", "TRADING_HOST", "127.0.0.1", "HOST", "address to listen on"),
+    "port": _Option("--port", "TRADING_PORT", "8000", "PORT", "port to listen on"),
+    "response_delay": _Option(
+        "--response-delay",
+        "TRADING_RESPONSE_DELAY",
+        "0.1,1.0",
+        "MIN,MAX",
+        "MIN,MAX seconds every order endpoint waits before answering (0,0: off)",
+    ),
+    "execution_delay": _Option(
+        "--execution-delay",
+        "TRADING_EXECUTION_DELAY",
+        "1.5,3.0",
+        "MIN,MAX",
+        "MIN,MAX seconds from an order's creation to its execution (0,0: at once)",
+    ),
+    "reports_dir": _Option(
+        "--reports-dir",
+        "TRADING_REPORTS_DIR",
+        None,
+        "DIR",
+        "directory whose files are published read-only at /reports/ (off by default)",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    response_delay: DelayRange = DelayRange(0.1, 1.0)
+    execution_delay: DelayRange = DelayRange(1.5, 3.0)
+    reports_dir: Path | None = None
+    quiet: bool = False
+
+    @classmethod
+    def from_command_line(
+        cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+    ) -> "Settings":
+        """Settings from flags, then environment variables, then defaults.
+
+        Raises `SettingError` for a malformed value; argparse itself exits
+        for `--help` and for unknown flags.
+        """
+        environ = os.environ if environ is None else environ
+        args = _parser().parse_args(argv)
+
+        def value(name: str, convert: Callable[[str], T]) -> T | None:
+            option = _OPTIONS[name]
+            raw = getattr(args, name)
+            if raw is None:
+                raw = environ.get(option.variable, option.default)
+            if raw is None:
+                return None
+            try:
+                return convert(raw)
+            except ValueError as error:
+                raise SettingError(f"{option.flag} / {option.variable}: {error}") from None
+
+        return cls(
+            host=value("host", _host),
+            port=value("port", _port),
+            response_delay=value("response_delay", DelayRange.parse),
+            execution_delay=value("execution_delay", DelayRange.parse),
+            reports_dir=value("reports_dir", _directory),
+            quiet=args.quiet,
+        )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m trading_server",
+        description="A simulated trading platform: order REST API and WebSocket feed.",
+        epilog="Each setting can also be given as the environment variable shown; "
+        "the flag wins.",
+    )
+    for name, option in _OPTIONS.items():
+        default = f"default: {option.default}" if option.default else "default: off"
+        parser.add_argument(
+            option.flag,
+            dest=name,
+            metavar=option.metavar,
+            help=f"{option.help} [{option.variable}; {default}]",
+        )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no access log, only warnings and errors"
+    )
+    return parser

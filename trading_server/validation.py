@@ -1,0 +1,92 @@
+"""The input rules for a new order: the body of `POST /orders`.
+
+Every rule of the contract's "Input rules" is here; each failure is an
+`InvalidOrder` whose message names the field or the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+FIELDS = ("stocks", "quantity")
+MAX_STOCKS_LENGTH = 32
+MAX_QUANTITY = 1_000_000_000
+
+
+class InvalidOrder(ValueError):
+    """The request body breaks an input rule."""
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    stocks: str
+    quantity: int | float
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_new_order(body: bytes) -> NewOrder:
+    if not body:
+        raise InvalidOrder("the body is empty; expected a JSON object with stocks and quantity")
+    try:
+        document = json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:
+        raise InvalidOrder(f"the body is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise InvalidOrder(
+            f"the body must be a JSON object with stocks and quantity, "
+            f"not {_json_type(document)}"
+        )
+    unknown = [name for name in document if name not in FIELDS]
+    if unknown:
+        raise InvalidOrder(
+            f"unknown field {', '.join(map(repr, unknown))}; "
+            "the only fields are 'stocks' and 'quantity'"
+        )
+    for name in FIELDS:
+        if name not in document:
+            raise InvalidOrder(f"{name}: the field is missing")
+    return NewOrder(_stocks(document["stocks"]), _quantity(document["quantity"]))
+
+
+def _stocks(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidOrder(f"stocks: must be a string, not {_json_type(value)}")
+    if not 1 <= len(value) <= MAX_STOCKS_LENGTH:
+        raise InvalidOrder(
+            f"stocks: must be 1 to {MAX_STOCKS_LENGTH} characters long, "
+            f"not {len(value)}"
+        )
+    if value.isspace():
+        raise InvalidOrder("stocks: must not be only white space")
+    return value
+
+
+def _quantity(value: object) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidOrder(f"quantity: must be a number, not {_json_type(value)}")
+    if not math.isfinite(value):
+        raise InvalidOrder("quantity: must be a finite number")
+    if not 0 < value <= MAX_QUANTITY:
+        raise InvalidOrder(
+            f"quantity: must be greater than 0 and at most {MAX_QUANTITY:,}, not {value}"
+        )
+    return value
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
