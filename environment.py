@@ -1,0 +1,58 @@
+"""behave hooks: which server to test, and cleaning up after every scenario.
+
+With API_URL set, the suite tests that server. Without it, it starts
+`python -m trading_server` on a free local port, with this process's
+environment (so TRADING_* delay settings reach both), and stops it at the end.
+"""
+import atexit
+import os
+
+from steps.support.api import ApiClient
+from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
+from steps.support.processes import LocalServer
+
+PLATFORM_TAG = "platform"
+
+
+def before_all(context):
+    api_url = os.environ.get("API_URL", "").strip()
+    context.local_server = None
+    if api_url:
+        context.base_url = api_url
+    else:
+        server = LocalServer()
+        # Also stops the server when the run dies before after_all.
+        atexit.register(server.stop)
+        context.local_server = server
+        server.wait_until_healthy()
+        context.base_url = server.base_url
+    context.feed_url = ApiClient(context.base_url).feed_url
+    print(f"Testing {context.base_url} (response delay {RESPONSE_DELAY}, "
+          f"execution delay {EXECUTION_DELAY})")
+
+
+def before_scenario(context, scenario):
+    if PLATFORM_TAG in scenario.effective_tags and context.local_server is None:
+        scenario.skip(reason="tests this implementation's extras: "
+                             "runs only when the suite starts the server itself (API_URL is set)")
+        return
+    context.api = ApiClient(context.base_url)
+    # Everything a scenario opens is closed in after_scenario, failed or not.
+    context.listeners = []
+    context.processes = []
+    context.placed_orders = []
+
+
+def after_scenario(context, scenario):
+    for listener in getattr(context, "listeners", []):
+        listener.close()
+    for process in getattr(context, "processes", []):
+        process.stop()
+    if hasattr(context, "api"):
+        context.api.close()
+
+
+def after_all(context):
+    if context.local_server is not None:
+        context.local_server.stop()
+        atexit.unregister(context.local_server.stop)

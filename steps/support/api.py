@@ -1,0 +1,129 @@
+"""A thin, timed client for the order API.
+
+Steps call these methods and never build URLs themselves. Every call records
+when it was sent and when its answer arrived, on the monotonic clock that the
+feed listener also uses, so REST and WebSocket timings can be compared.
+"""
+import http.client
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+
+TIMEOUT = (5, 15)  # connect, read: well above the longest response delay
+
+
+@dataclass
+class Reply:
+    method: str
+    path: str
+    status: int
+    headers: dict
+    body: bytes
+    sent_at: float
+    received_at: float
+
+    @property
+    def elapsed(self):
+        return self.received_at - self.sent_at
+
+    @property
+    def content_type(self):
+        return self.headers.get("Content-Type", "")
+
+    def json(self):
+        return json.loads(self.body)
+
+    def describe(self):
+        """What an assertion message needs: the request and the whole answer."""
+        text = self.body[:2000].decode("utf-8", "replace")
+        return f"{self.method} {self.path} answered {self.status} {text!r}"
+
+
+class ApiClient:
+    """One HTTP session against the server's base URL (not thread-safe:
+    use one client per thread, as `concurrently` does)."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url.rstrip("/")
+        self.session = requests.Session()
+
+    @property
+    def feed_url(self):
+        scheme, rest = self.base_url.split("://", 1)
+        return ("wss" if scheme == "https" else "ws") + "://" + rest + "/ws"
+
+    def close(self):
+        self.session.close()
+
+    def request(self, method, path, body=None, headers=None):
+        sent_at = time.monotonic()
+        response = self.session.request(method, self.base_url + path, data=body,
+                                        headers=headers, timeout=TIMEOUT,
+                                        allow_redirects=False)
+        received_at = time.monotonic()
+        return Reply(method, path, response.status_code, response.headers,
+                     response.content, sent_at, received_at)
+
+    def request_raw_path(self, method, path):
+        """Send the path exactly as written: requests would resolve `..`
+        segments before sending, which hides path-escape attempts."""
+        target = urlsplit(self.base_url)
+        connection_class = (http.client.HTTPSConnection if target.scheme == "https"
+                            else http.client.HTTPConnection)
+        connection = connection_class(target.netloc, timeout=TIMEOUT[1])
+        try:
+            sent_at = time.monotonic()
+            connection.request(method, target.path + path)
+            response = connection.getresponse()
+            body = response.read()
+            received_at = time.monotonic()
+            return Reply(method, path, response.status,
+                         requests.structures.CaseInsensitiveDict(response.getheaders()),
+                         body, sent_at, received_at)
+        finally:
+            connection.close()
+
+    def place_order(self, stocks, quantity):
+        return self.send_order_body(json.dumps({"stocks": stocks, "quantity": quantity}))
+
+    def send_order_body(self, body, content_type="application/json"):
+        headers = {"Content-Type": content_type} if content_type else {}
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        return self.request("POST", "/orders", body=body, headers=headers)
+
+    def list_orders(self):
+        return self.request("GET", "/orders")
+
+    def get_order(self, order_id):
+        return self.request("GET", f"/orders/{order_id}")
+
+    def cancel_order(self, order_id):
+        return self.request("DELETE", f"/orders/{order_id}")
+
+    def health(self):
+        return self.request("GET", "/health")
+
+
+def concurrently(base_url, count, call):
+    """Run ``call(client, index)`` `count` times, each on its own thread and
+    HTTP session, all released at the same moment by a barrier. Returns the
+    results in index order."""
+    barrier = threading.Barrier(count)
+
+    def run(index):
+        client = ApiClient(base_url)
+        try:
+            client.health()  # open the connection before the start signal
+            barrier.wait(timeout=30)
+            return call(client, index)
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(run, range(count)))

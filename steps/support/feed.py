@@ -1,0 +1,157 @@
+"""A WebSocket client that records every event of the order feed.
+
+A background thread keeps reading (the server pings its clients and drops
+one that stops reading; websocket-client answers the pings while it reads)
+and stores each frame with its arrival time on the monotonic clock. Steps
+wait on the store with deadlines instead of sleeping.
+"""
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import websocket
+
+HANDSHAKE_TIMEOUT = 10
+READ_POLL = 1.0  # how often the reader checks whether it should stop
+
+
+@dataclass(frozen=True)
+class Event:
+    received_at: float
+    raw: str
+    data: object  # the decoded JSON, or None if the frame was not JSON
+
+    @property
+    def order_id(self):
+        return self.data.get("orderId") if isinstance(self.data, dict) else None
+
+    @property
+    def status(self):
+        return self.data.get("orderStatus") if isinstance(self.data, dict) else None
+
+
+class FeedListener:
+    def __init__(self, url):
+        self.url = url
+        self._events = []
+        self._error = None
+        self._stopping = False
+        self._changed = threading.Condition()
+        # create_connection returns once the handshake has completed, which is
+        # the moment the contract counts as subscribed.
+        self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT)
+        self._socket.settimeout(READ_POLL)
+        self._reader = threading.Thread(target=self._read, name="feed-listener", daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        try:
+            while not self._stopping:
+                try:
+                    frame = self._socket.recv()
+                except websocket.WebSocketTimeoutException:
+                    continue
+                if not frame:  # a close frame
+                    if not self._stopping:
+                        self._record_error("the server closed the feed")
+                    return
+                self._record(frame)
+        except Exception as error:  # noqa: BLE001 - reported to the waiting step
+            if not self._stopping:
+                self._record_error(f"the feed failed: {error!r}")
+        finally:
+            self._socket.close()
+
+    def _record(self, frame):
+        try:
+            data = json.loads(frame)
+        except ValueError:
+            data = None
+        with self._changed:
+            self._events.append(Event(time.monotonic(), frame, data))
+            self._changed.notify_all()
+
+    def _record_error(self, message):
+        with self._changed:
+            self._error = message
+            self._changed.notify_all()
+
+    def send(self, text):
+        self._socket.send(text)
+
+    def close(self):
+        self._stopping = True
+        try:
+            self._socket.send_close()
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            pass
+        self._reader.join(timeout=READ_POLL + 1)
+
+    # -- Reading the store -------------------------------------------------
+
+    def events(self, predicate=lambda event: True):
+        with self._changed:
+            return [event for event in self._events if predicate(event)]
+
+    def events_for(self, order_id):
+        return self.events(lambda event: event.order_id == order_id)
+
+    def wait_for(self, predicate, timeout, what):
+        """The first matching event, waiting up to `timeout` seconds for it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for event in self._events:
+                    if predicate(event):
+                        return event
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._error:
+                    raise AssertionError(
+                        f"the feed did not report {what} within {timeout:.1f} s"
+                        + (f" ({self._error})" if self._error else "")
+                        + f"; it reported: {self._describe(self._events)}")
+                self._changed.wait(remaining)
+
+    def wait_for_status(self, order_id, status, timeout):
+        return self.wait_for(
+            lambda event: event.order_id == order_id and event.status == status,
+            timeout, f"order {order_id} as {status}")
+
+    def wait_for_all(self, order_ids, status, timeout):
+        """One matching event per order id (the first of each)."""
+        wanted = set(order_ids)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = {}
+                for event in self._events:
+                    if event.order_id in wanted and event.status == status:
+                        found.setdefault(event.order_id, event)
+                if len(found) == len(wanted):
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._error:
+                    raise AssertionError(
+                        f"the feed reported {status} for only {len(found)} of "
+                        f"{len(wanted)} orders within {timeout:.1f} s"
+                        + (f" ({self._error})" if self._error else ""))
+                self._changed.wait(remaining)
+
+    def watch_until(self, deadline, predicate):
+        """Watch the feed until `deadline` (monotonic) and return the matching
+        events; returns as soon as one arrives, since that already answers
+        "did anything arrive?"."""
+        with self._changed:
+            while True:
+                matching = [event for event in self._events if predicate(event)]
+                remaining = deadline - time.monotonic()
+                if matching or remaining <= 0:
+                    return matching
+                self._changed.wait(remaining)
+
+    @staticmethod
+    def _describe(events, limit=20):
+        shown = [event.raw for event in events[-limit:]]
+        more = f" (and {len(events) - limit} earlier)" if len(events) > limit else ""
+        return (", ".join(shown) or "nothing") + more

@@ -1,0 +1,124 @@
+"""Starting and stopping the platform's processes (the suite never imports
+them: it runs `python -m ...` as a user would)."""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import requests
+
+START_DEADLINE = 30
+STOP_DEADLINE = 10
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop_process(process):
+    """Ask politely (SIGTERM, or TerminateProcess on Windows), then insist."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_DEADLINE)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=STOP_DEADLINE)
+
+
+class LocalServer:
+    """`python -m trading_server` on a free local port, its output in a log
+    file (a pipe nobody reads could fill up and block the server)."""
+
+    def __init__(self, *extra_args, env=None):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "trading_server", "--host", "127.0.0.1",
+             "--port", str(self.port), *extra_args],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            env=env)
+
+    def wait_until_healthy(self):
+        deadline = time.monotonic() + START_DEADLINE
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.base_url + "/health", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            try:
+                # Doubles as the pause between attempts and as a crash check.
+                self.process.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            raise RuntimeError(f"the server exited with status {self.process.returncode}:\n"
+                               + self.output())
+        raise RuntimeError(f"the server did not answer /health within {START_DEADLINE} s:\n"
+                           + self.output())
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+    def stop(self):
+        stop_process(self.process)
+        self.log.close()
+
+
+def run_to_exit(args, env, timeout=START_DEADLINE):
+    """Run a command that is expected to stop by itself."""
+    return subprocess.run([sys.executable, *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def clean_environment(**variables):
+    """The suite's environment without TRADING_* settings, plus `variables`."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("TRADING_")}
+    env.update(variables)
+    return env
+
+
+class OutputWatcher:
+    """A long-running command whose stdout lines are collected by a thread."""
+
+    def __init__(self, args, env=None):
+        self.lines = []
+        self._changed = threading.Condition()
+        self.process = subprocess.Popen(
+            [sys.executable, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
+            env=env)
+        self._reader = threading.Thread(target=self._read, name="output-watcher", daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\r\n"))
+                self._changed.notify_all()
+
+    def wait_for_line(self, predicate, timeout, what):
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.lines:
+                    if predicate(line):
+                        return line
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"no line {what} within {timeout:.0f} s; "
+                                         f"the output was: {self.lines!r}")
+                self._changed.wait(remaining)
+
+    def stop(self):
+        stop_process(self.process)
+        self._reader.join(timeout=STOP_DEADLINE)
+        self.process.stdout.close()
