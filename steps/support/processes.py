@@ -73,6 +73,25 @@ class LocalServer:
         self.log.close()
 
 
+class ReportsServer(LocalServer):
+    """A server publishing a fresh reports folder. Beside the folder lies a
+    file that a path escaping the folder would reach."""
+
+    def __init__(self, report_name, report_content, outside_name, outside_content):
+        self.root = tempfile.TemporaryDirectory()
+        reports_dir = os.path.join(self.root.name, "reports")
+        os.mkdir(reports_dir)
+        for folder, name, content in ((reports_dir, report_name, report_content),
+                                      (self.root.name, outside_name, outside_content)):
+            with open(os.path.join(folder, name), "w", encoding="utf-8") as file:
+                file.write(content)
+        super().__init__("--reports-dir", reports_dir)
+
+    def stop(self):
+        super().stop()
+        self.root.cleanup()
+
+
 def run_to_exit(args, env, timeout=START_DEADLINE):
     """Run a command that is expected to stop by itself."""
     return subprocess.run([sys.executable, *args], stdin=subprocess.DEVNULL,

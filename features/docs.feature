@@ -1,0 +1,25 @@
+@docs
+Feature: API description and health check
+  As a developer or an operator
+  I want a machine-readable description of the API and a quick health check
+  So that I can generate clients and know that the platform is up
+
+  @smoke
+  Scenario: The health check answers at once
+    When I check the platform's health
+    Then I am told it is ok, without the response delay
+
+  Scenario: The OpenAPI document describes every endpoint of the contract
+    When I fetch the OpenAPI document
+    Then it is an OpenAPI 3 document
+    And it describes these operations with their answers:
+      | method | path              | statuses           |
+      | POST   | /orders           | 201, 400, 413, 415 |
+      | GET    | /orders           | 200                |
+      | GET    | /orders/{orderId} | 200, 404           |
+      | DELETE | /orders/{orderId} | 204, 404, 409      |
+      | GET    | /health           | 200                |
+
+  Scenario: The interactive documentation is a web page
+    When I open the documentation
+    Then I see a web page

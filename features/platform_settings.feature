@@ -1,0 +1,23 @@
+@platform @negative
+Feature: Refusing malformed settings
+  As an operator
+  I want the server to refuse to start with a setting it cannot understand
+  So that a typo never leaves me with a platform that behaves differently than I asked
+
+  A malformed flag or environment variable stops the server at once with
+  exit status 2 and one line on stderr that names both spellings of the setting.
+
+  Scenario Outline: The server does not start with <setting> set to "<value>"
+    When I start the server with <setting> set to "<value>"
+    Then it stops with exit status 2 and one error line naming "<flag>" and "<variable>"
+
+    Examples: Flags
+      | setting           | value | flag              | variable                |
+      | --response-delay  | abc   | --response-delay  | TRADING_RESPONSE_DELAY  |
+      | --response-delay  | 2,1   | --response-delay  | TRADING_RESPONSE_DELAY  |
+      | --execution-delay | 1,x   | --execution-delay | TRADING_EXECUTION_DELAY |
+
+    Examples: Environment variables
+      | setting                 | value | flag              | variable                |
+      | TRADING_PORT            | x     | --port            | TRADING_PORT            |
+      | TRADING_EXECUTION_DELAY | 3,2   | --execution-delay | TRADING_EXECUTION_DELAY |

@@ -1,0 +1,69 @@
+"""The health check and the API description."""
+import re
+
+from behave import then, when
+from hamcrest import (assert_that, empty, equal_to, has_items, has_key, is_not, less_than,
+                      starts_with)
+
+from steps.support.checks import answered, answered_with_json
+
+# "At once": well below the smallest response delay the contract allows by default.
+AT_ONCE = 0.1
+HEALTH_CHECKS = 3
+
+
+@when("I check the platform's health")
+def step_check_health(context):
+    context.health_replies = [context.api.health() for _ in range(HEALTH_CHECKS)]
+
+
+@then('I am told it is ok, without the response delay')
+def step_health_ok(context):
+    for reply in context.health_replies:
+        assert_that(reply, answered_with_json(200))
+        assert_that(reply.json(), equal_to({"status": "ok"}), reply.describe())
+        assert_that(reply.elapsed, less_than(AT_ONCE), "seconds until the health check answered")
+
+
+@when('I fetch the OpenAPI document')
+def step_fetch_openapi(context):
+    context.reply = context.api.request("GET", "/docs/openapi.json")
+
+
+@then('it is an OpenAPI 3 document')
+def step_is_openapi(context):
+    assert_that(context.reply, answered_with_json(200))
+    context.openapi = context.reply.json()
+    assert_that(context.openapi, has_key("openapi"))
+    assert_that(str(context.openapi["openapi"]), starts_with("3."))
+    assert_that(context.openapi, has_key("paths"))
+
+
+def path_pattern(path):
+    """The contract's /orders/{orderId}, whatever the document names the parameter."""
+    return re.compile("^" + re.sub(r"\\\{[^}]*\\\}", r"\\{[^}/]+\\}", re.escape(path)) + "$")
+
+
+@then('it describes these operations with their answers:')
+def step_describes_operations(context):
+    paths = context.openapi["paths"]
+    for row in context.table:
+        pattern = path_pattern(row["path"])
+        matching = [path for path in paths if pattern.match(path)]
+        assert_that(matching, is_not(empty()), f"paths like {row['path']} among {sorted(paths)}")
+        operation = paths[matching[0]].get(row["method"].lower())
+        assert_that(operation, has_key("responses"), f"{row['method']} {matching[0]} in the document")
+        documented = {str(status) for status in operation["responses"]}
+        assert_that(documented, has_items(*row["statuses"].split(", ")),
+                    f"the answers documented for {row['method']} {matching[0]}")
+
+
+@when('I open the documentation')
+def step_open_docs(context):
+    context.reply = context.api.request("GET", "/docs")
+
+
+@then('I see a web page')
+def step_web_page(context):
+    assert_that(context.reply, answered(200))
+    assert_that(context.reply.content_type, starts_with("text/html"), context.reply.describe())
