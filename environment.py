@@ -19,6 +19,8 @@ def before_all(context):
     context.local_server = None
     if api_url:
         context.base_url = api_url
+        print(f"Scenarios tagged @{PLATFORM_TAG} are skipped: they test this implementation's "
+              "extras, and run only when the suite starts the server itself.")
     else:
         server = LocalServer()
         # Also stops the server when the run dies before after_all.
