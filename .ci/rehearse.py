@@ -60,6 +60,11 @@ COMPOSE_FILE = "docker-compose.yml"
 STAND_IN = "127.0.0.2"  # a loopback address standing in for the `api` host
 SUITE_TIMEOUT = 240  # seconds for the suite's run
 T0 = time.monotonic()
+# What each image must carry, relative to its WORKDIR, however its COPYs say it.
+NEEDED_IN_IMAGE = {
+    "api": ["trading_server/__main__.py"],
+    "bdd": ["features/", "steps/", "environment.py", "behave.ini"],
+}
 
 
 class Failure(Exception):
@@ -591,6 +596,22 @@ def last_error(log: Path) -> str:
     return (telling or lines or ["(no output)"])[-1][:300]
 
 
+def hint(reason: str, image: Image, command: list[str]) -> str:
+    """What a missing module most likely means for an image."""
+    match = re.search(r"No module named '?([\w.]+)", reason)
+    if not match:
+        return reason
+    files = pip_requirement_files(image.dockerfile)
+    top = match.group(1).split(".")[0]
+    if (image.path(image.dockerfile.workdir) / top).exists() or (image.path(image.dockerfile.workdir) / f"{top}.py").exists():
+        return reason
+    if (ROOT / top).is_dir() or (ROOT / f"{top}.py").is_file():
+        return f"{reason} (the project has {top}, but {image.dockerfile.name} does not COPY it)"
+    if match.group(1) in command:
+        return f"{reason} (the command names a module that neither the project nor {', '.join(files) or 'the image'} provides)"
+    return f"{reason} (not installed: is it missing from {', '.join(files) or 'the image requirement set'}?)"
+
+
 def tail(log: Path, count: int = 15) -> None:
     for line in log.read_text(errors="replace").splitlines()[-count:]:
         print(f"    | {line}")
@@ -729,6 +750,12 @@ def rehearse(api: Dockerfile, bdd: Dockerfile, compose: dict, behave_arguments: 
             say(f"{image.service} image built from {image.dockerfile.name}: {image.dockerfile.base} "
                 f"-> Python {image.python_version} venv, WORKDIR {image.dockerfile.workdir}, USER {image.dockerfile.user}"
                 + (f"; {image.notes[0]}" if image.notes else ""))
+        for name, needed in NEEDED_IN_IMAGE.items():
+            image = images[name]
+            missing = [path for path in needed if not image.path(path).exists()]
+            if missing:
+                fail(f"the {name} image has no {', '.join(missing)} in {image.dockerfile.workdir}: "
+                     f"{image.dockerfile.name} does not COPY it (it needs {' '.join(needed)})")
         if has_module(images["api"], "behave"):
             fail("the api image has behave installed: its requirement set pulls in the suite's tools")
         if has_module(images["bdd"], "sanic"):
@@ -765,7 +792,8 @@ def rehearse(api: Dockerfile, bdd: Dockerfile, compose: dict, behave_arguments: 
         while True:
             if api_process.poll() is not None:
                 tail(api_log)
-                fail(f"api: `{' '.join(api_command)}` exited with code {api_process.returncode} before it was healthy: {last_error(api_log)}")
+                fail(f"api: `{' '.join(api_command)}` exited with code {api_process.returncode} before it was healthy: "
+                     f"{hint(last_error(api_log), api_image, api_command)}")
             try:
                 result = subprocess.run(check_command, cwd=api_image.path(api_image.dockerfile.workdir), env=api_env,
                                         capture_output=True, text=True, timeout=options["timeout"])
@@ -807,7 +835,8 @@ def rehearse(api: Dockerfile, bdd: Dockerfile, compose: dict, behave_arguments: 
                    if re.match(r"\d+ (features?|scenarios?|steps?) passed", line)]
         if code != 0:
             tail(bdd_log, 25)
-            fail(f"bdd: `{' '.join(bdd_command)}` exited with code {code} (the container's exit code): {last_error(bdd_log)}")
+            fail(f"bdd: `{' '.join(bdd_command)}` exited with code {code} (the container's exit code): "
+                 f"{hint(last_error(bdd_log), bdd_image, bdd_command)}")
         for line in summary:
             say(f"bdd: {line}")
 
@@ -819,18 +848,21 @@ def rehearse(api: Dockerfile, bdd: Dockerfile, compose: dict, behave_arguments: 
         junit = sorted(reports.glob("junit/*.xml"))
         if not junit:
             fail("bdd passed but wrote no JUnit XML to ./reports/junit/")
-        tests = failures = 0
+        ran = failures = 0
         for path in junit:
-            root = ElementTree.parse(path).getroot()
+            try:
+                root = ElementTree.parse(path).getroot()
+            except ElementTree.ParseError as error:
+                fail(f"bdd wrote ./reports/junit/{path.name}, which is not XML: {error}")
             for suite_element in ([root] if root.tag == "testsuite" else root.iter("testsuite")):
-                tests += int(suite_element.get("tests", 0))
+                ran += int(suite_element.get("tests", 0)) - int(suite_element.get("skipped", 0))
                 failures += int(suite_element.get("failures", 0)) + int(suite_element.get("errors", 0))
-        if tests == 0:
-            fail(f"bdd ran no scenario (arguments {behave_arguments}): the JUnit reports count 0 tests")
+        if ran <= 0:
+            fail(f"bdd ran no scenario (arguments {behave_arguments}): the JUnit reports count every test as skipped")
         if failures:
             fail(f"bdd exited 0 but its JUnit reports count {failures} failures/errors")
         say(f"bdd: exit code 0; ./reports/report.html ({report.stat().st_size} bytes) and "
-            f"{len(junit)} JUnit file(s), {tests} tests, 0 failures")
+            f"{len(junit)} JUnit file(s): {ran} scenarios run, 0 failures")
 
         # The api publishes the same directory read-only at /reports/.
         status, body = get(f"http://{STAND_IN}:{port}/reports/report.html")
