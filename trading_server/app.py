@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 
-from sanic import Request, Sanic
+from sanic import Request, Sanic, redirect
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
 
@@ -21,8 +22,9 @@ log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
 
 MAX_BODY_BYTES = 64 * 1024
-# Events a WebSocket client may fall behind by before it is disconnected.
-FEED_OUTBOX_LIMIT = 1000
+# Bytes of events (each about 170) a WebSocket client may leave unsent
+# before it is disconnected.
+FEED_BACKLOG_LIMIT = 256 * 1024
 
 
 class JSONErrorHandler(ErrorHandler):
@@ -42,18 +44,18 @@ def create_app(settings: Settings) -> Sanic:
     app.blueprint(orders)
     app.blueprint(docs)
     if settings.reports_dir is not None:
-        app.static("/reports", settings.reports_dir, directory_view=True, name="reports")
+        _publish_reports(app, settings.reports_dir)
     if not settings.quiet:
         _log_every_request(app)
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
         app.ctx.book = OrderBook()
-        app.ctx.feed = Feed(FEED_OUTBOX_LIMIT)
+        app.ctx.feed = Feed(FEED_BACKLOG_LIMIT)
         app.ctx.scheduler = ExecutionScheduler(
             app.ctx.book, settings.execution_delay, asyncio.get_running_loop()
         )
-        app.ctx.book.on_status_change(lambda order: app.ctx.feed.publish(order.event()))
+        app.ctx.book.on_status_change(app.ctx.feed.publish)
 
     @app.before_server_stop
     async def close_market(app: Sanic) -> None:
@@ -61,6 +63,15 @@ def create_app(settings: Settings) -> Sanic:
         app.ctx.feed.close()
 
     return app
+
+
+def _publish_reports(app: Sanic, reports_dir: Path) -> None:
+    """The suite's reports, read-only: Sanic's static files keep paths inside the folder."""
+    app.static("/reports/", reports_dir, directory_view=True, name="reports")
+
+    @app.get("/reports", name="reports_folder")
+    async def reports_folder(request: Request):
+        return redirect("/reports/")
 
 
 def _log_every_request(app: Sanic) -> None:
