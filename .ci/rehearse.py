@@ -132,7 +132,7 @@ def read_dockerfile(name: str) -> Dockerfile:
         base = parser.baseimage
     steps = [
         Step(item["instruction"], item["value"], item["startline"] + 1, dict(context.envs))
-        for item, context in zip(structure, contexts)
+        for item, context in zip(structure, contexts, strict=True)
         if item["instruction"] != "COMMENT"
     ]
     if base is None:
@@ -767,7 +767,7 @@ def rehearse(api: Dockerfile, bdd: Dockerfile, compose: dict, behave_arguments: 
 
         # api: its CMD with its ENV and compose environment, on the stand-in address.
         api_image = images["api"]
-        for source, mount in mount_volumes(api_image, services["api"], host_dir):
+        for _source, mount in mount_volumes(api_image, services["api"], host_dir):
             say(f"api: {mount.source} -> {mount.target}{' (read-only)' if mount.read_only else ''}")
         api_env = api_image.environment(service_environment(services["api"], environ)[1])
         container_port = int(api_env.get("TRADING_PORT", "8000"))
