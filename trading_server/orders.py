@@ -21,7 +21,8 @@ class OrderStatus(str, Enum):
 
 def utc_timestamp() -> str:
     """Now, as ISO 8601 UTC with microseconds and a `Z` suffix."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat() is faster than strftime(); "+00:00" becomes "Z".
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 class Order:

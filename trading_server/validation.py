@@ -29,11 +29,16 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# One decoder for every request: json.loads(..., parse_constant=...) builds a new one each call.
+_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def parse_new_order(body: bytes) -> NewOrder:
     if not body:
         raise InvalidOrder("the body is empty; expected a JSON object with stocks and quantity")
     try:
-        document = json.loads(body, parse_constant=_reject_constant)
+        # What json.loads does with bytes: UTF-8, -16 or -32, detected.
+        document = _decoder.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except (ValueError, RecursionError) as error:
         raise InvalidOrder(f"the body is not valid JSON: {error}") from None
     if not isinstance(document, dict):
