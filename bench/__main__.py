@@ -1,6 +1,6 @@
 """`python -m bench`: run every benchmark, print the table, record the results.
 
-    python -m bench            # the full run (~6 min); rewrites bench/RESULTS.md
+    python -m bench            # the full run (~3 min); rewrites bench/RESULTS.md
     python -m bench --quick    # fewer rounds and smaller loads, for iterating
     python -m bench --only http,fanout
 

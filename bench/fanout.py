@@ -17,7 +17,7 @@ import time
 
 from .common import percentile, trading_server
 from .httpclient import ORDER, Connection
-from .wsclient import event_time, subscribe_many
+from .wsclient import event_time, subscribe_many, wait_for
 
 ORDERS_PER_BURST = 100
 
@@ -26,7 +26,6 @@ async def burst(server, clients, posters) -> dict:
     expected = 2 * ORDERS_PER_BURST
     for client in clients:
         client.forget()
-        client.frames = 0
     await asyncio.sleep(0.2)
     cpu_before = server.cpu_seconds()
     started = time.time()
@@ -35,9 +34,7 @@ async def burst(server, clients, posters) -> dict:
     statuses = await asyncio.gather(*(connection.answer() for connection in posters))
     if any(status != 201 for status, _ in statuses):
         raise RuntimeError("a POST of the burst failed")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and any(c.frames < expected for c in clients):
-        await asyncio.sleep(0.002)
+    await wait_for(clients, expected, timeout=60)
     cpu = server.cpu_seconds() - cpu_before
     latencies: list[float] = []
     last_arrival = started

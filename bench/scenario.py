@@ -17,7 +17,7 @@ import time
 
 from .common import Server
 from .httpclient import ORDER, Connection
-from .wsclient import event_time, subscribe
+from .wsclient import event_time, subscribe, wait_for
 
 ORDERS = 100
 
@@ -37,9 +37,7 @@ async def measure(server: Server) -> dict:
             raise RuntimeError(f"POST /orders answered {status}")
         order = json.loads(body)
         created[order["orderId"]] = event_time(order["createdAt"])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and client.frames < 2 * ORDERS:
-        await asyncio.sleep(0.01)
+    await wait_for([client], 2 * ORDERS, timeout=10)
     for connection in posters:
         await connection.close()
     arrivals: dict[str, dict[str, float]] = {}

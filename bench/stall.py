@@ -19,7 +19,7 @@ import time
 
 from .common import percentile, trading_server
 from .httpclient import place_orders
-from .wsclient import event_time, subscribe, subscribe_many
+from .wsclient import event_time, subscribe, subscribe_many, wait_for
 
 READERS = 10
 POSTERS = 20
@@ -45,9 +45,7 @@ async def flow(server, orders: int, silent: bool, log) -> dict:
     started = time.time()
     post_latencies = await place_orders("127.0.0.1", server.port, orders, POSTERS)
     expected = 2 * orders
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and any(r.frames < expected for r in readers):
-        await asyncio.sleep(0.01)
+    await wait_for(readers, expected, timeout=60)
     elapsed = time.time() - started
     sampling = False
     await sampler

@@ -2,8 +2,9 @@
 
 A bare asyncio protocol: it performs the opening handshake itself and, once
 open, only stamps each chunk the kernel hands it with the time of arrival.
-Frames are parsed afterwards (`messages()`), so a thousand of these in one
-process measure the server, not the client. It understands just what the
+Frames are parsed afterwards (`messages()`, `count()`), when nothing is
+arriving, so a thousand of these in one process measure the server, not
+the client. It understands just what the
 server sends: unmasked, unfragmented frames of up to 64 KiB payload.
 """
 
@@ -15,6 +16,22 @@ import json
 import os
 import time
 from datetime import datetime
+
+
+# Bytes received by every subscriber of this process, so far.
+TOTAL = [0]
+
+
+async def wait_for(clients: list["Subscriber"], each: int, timeout: float) -> bool:
+    """Wait until every client has `each` text frames; check only when
+    nothing has arrived for 20 ms, so that counting delays no arrival."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen = TOTAL[0]
+        await asyncio.sleep(0.02)
+        if TOTAL[0] == seen and all(client.count() >= each for client in clients):
+            return True
+    return False
 
 
 class Subscriber(asyncio.Protocol):
@@ -31,10 +48,6 @@ class Subscriber(asyncio.Protocol):
         self._head = b""
         self.chunks: list[tuple[float, bytes]] = []
         self.received_bytes = 0
-        # Header-only frame counting, so a waiting benchmark knows when all arrived.
-        self.frames = 0
-        self._pending = b""
-        self._skip = 0
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -55,34 +68,7 @@ class Subscriber(asyncio.Protocol):
                 return
         self.chunks.append((time.time(), data))
         self.received_bytes += len(data)
-        self._count(data)
-
-    def _count(self, data: bytes) -> None:
-        if self._skip >= len(data):
-            self._skip -= len(data)
-            return
-        buffer = self._pending + data[self._skip :] if self._pending else data[self._skip :]
-        self._skip = 0
-        position, size = 0, len(buffer)
-        while position + 2 <= size:
-            length = buffer[position + 1] & 0x7F
-            header = 2
-            if length == 126:
-                if position + 4 > size:
-                    break
-                length = int.from_bytes(buffer[position + 2 : position + 4], "big")
-                header = 4
-            elif length == 127:
-                if position + 10 > size:
-                    break
-                length = int.from_bytes(buffer[position + 2 : position + 10], "big")
-                header = 10
-            position += header + length
-            self.frames += 1
-        if position > size:
-            self._skip, self._pending = position - size, b""
-        else:
-            self._pending = buffer[position:]
+        TOTAL[0] += len(data)
 
     def connection_lost(self, exc) -> None:
         if not self.opened.done():
@@ -124,7 +110,10 @@ class Subscriber(asyncio.Protocol):
 
     def forget(self) -> None:
         self.chunks.clear()
-        self._pending, self._skip = b"", 0
+
+    def count(self) -> int:
+        """Complete text frames received so far."""
+        return sum(1 for _, opcode, _ in self.messages() if opcode == 1)
 
 
 async def subscribe(host: str, port: int) -> Subscriber:
