@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from sanic import Request, Sanic, redirect
-from sanic.exceptions import SanicException
+from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
 from sanic.handlers import ErrorHandler
 
 from .api import error, orders
@@ -31,10 +31,28 @@ class JSONErrorHandler(ErrorHandler):
     """Sanic's own errors (404, 405, 413, ...) in the contract's JSON shape."""
 
     def default(self, request: Request, exception: Exception):
+        if isinstance(exception, MethodNotAllowed) and "Allow" not in exception.headers:
+            exception.headers["Allow"] = ", ".join(_methods_served(request))
         if isinstance(exception, SanicException):
             return error(exception.status_code, str(exception), exception.headers or None)
         log.error("unexpected error on %s %s", request.method, request.path, exc_info=exception)
         return error(500, "internal server error")
+
+
+def _methods_served(request: Request) -> list[str]:
+    """The methods the router serves at this path.
+
+    Sanic's router leaves out the allowed methods when it refuses one on a
+    path with a parameter (`/orders/{orderId}`), so ask it method by method.
+    """
+    served = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            request.app.router.get(request.path, method, request.headers.get("host"))
+        except (NotFound, MethodNotAllowed):
+            continue
+        served.append(method)
+    return served
 
 
 def create_app(settings: Settings) -> Sanic:
