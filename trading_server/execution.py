@@ -23,7 +23,7 @@ class ExecutionScheduler:
         book.on_status_change(self._on_status_change)
 
     def _on_status_change(self, order: Order) -> None:
-        if order.status is OrderStatus.PENDING:
+        if order.status == OrderStatus.PENDING:
             self._timers[order.order_id] = self._loop.call_later(
                 self._delay.sample(), self._execute, order.order_id
             )
