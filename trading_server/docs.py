@@ -66,7 +66,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
         f"time between {response_delay.replace(',', ' and ')} seconds."
     )
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "Simulated trading platform",
             "version": "1",
