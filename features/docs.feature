@@ -11,7 +11,7 @@ Feature: API description and health check
 
   Scenario: The OpenAPI document describes every endpoint of the contract
     When I fetch the OpenAPI document
-    Then it is an OpenAPI 3 document
+    Then it is a valid OpenAPI 3 document
     And it describes these operations with their answers:
       | method | path              | statuses           |
       | POST   | /orders           | 201, 400, 413, 415 |

@@ -4,6 +4,8 @@ import re
 from behave import then, when
 from hamcrest import (assert_that, empty, equal_to, has_items, has_key, is_not, less_than,
                       starts_with)
+from openapi_spec_validator import validate as validate_openapi
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from steps.support.checks import answered, answered_with_json
 
@@ -30,13 +32,17 @@ def step_fetch_openapi(context):
     context.reply = context.api.request("GET", "/docs/openapi.json")
 
 
-@then('it is an OpenAPI 3 document')
+@then('it is a valid OpenAPI 3 document')
 def step_is_openapi(context):
     assert_that(context.reply, answered_with_json(200))
     context.openapi = context.reply.json()
     assert_that(context.openapi, has_key("openapi"))
     assert_that(str(context.openapi["openapi"]), starts_with("3."))
-    assert_that(context.openapi, has_key("paths"))
+    try:
+        validate_openapi(context.openapi)
+    except OpenAPIValidationError as problem:
+        raise AssertionError(f"the OpenAPI document breaks the specification: {problem.message} "
+                             f"at {'/'.join(map(str, problem.absolute_path))}") from None
 
 
 def path_pattern(path):
