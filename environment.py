@@ -42,6 +42,7 @@ def before_scenario(context, scenario):
     # Everything a scenario opens is closed in after_scenario, failed or not.
     context.listeners = []
     context.processes = []
+    context.clients = []  # API clients of servers a scenario starts itself
     context.placed_orders = []
 
 
@@ -50,6 +51,8 @@ def after_scenario(context, scenario):
         listener.close()
     for process in getattr(context, "processes", []):
         process.stop()
+    for client in getattr(context, "clients", []):
+        client.close()
     if hasattr(context, "api"):
         context.api.close()
 

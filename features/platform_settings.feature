@@ -6,6 +6,7 @@ Feature: Refusing malformed settings
 
   A malformed flag or environment variable stops the server at once with
   exit status 2 and one line on stderr that names both spellings of the setting.
+  Where both are given, the flag wins.
 
   Scenario Outline: The server does not start with <setting> set to "<value>"
     When I start the server with <setting> set to "<value>"
@@ -21,3 +22,7 @@ Feature: Refusing malformed settings
       | setting                 | value | flag              | variable                |
       | TRADING_PORT            | x     | --port            | TRADING_PORT            |
       | TRADING_EXECUTION_DELAY | 3,2   | --execution-delay | TRADING_EXECUTION_DELAY |
+
+  Scenario: A flag wins over its environment variable
+    When I start the server with --response-delay "0,0" while TRADING_RESPONSE_DELAY is "abc"
+    Then that server places an order without any response delay

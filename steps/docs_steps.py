@@ -8,9 +8,8 @@ from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from steps.support.checks import answered, answered_with_json
+from steps.support.delays import AT_ONCE
 
-# "At once": well below the smallest response delay the contract allows by default.
-AT_ONCE = 0.1
 HEALTH_CHECKS = 3
 
 

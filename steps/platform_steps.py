@@ -5,12 +5,13 @@ import uuid
 
 from behave import given, then, when
 from hamcrest import (assert_that, contains_string, equal_to, has_items, has_length, is_not,
-                      starts_with)
+                      less_than, starts_with)
 
 from steps.support.api import ApiClient
-from steps.support.checks import answered, body_text
-from steps.support.processes import (OutputWatcher, ReportsServer, clean_environment, free_port,
-                                     run_to_exit)
+from steps.support.checks import answered, answered_with_order, body_text
+from steps.support.delays import AT_ONCE
+from steps.support.processes import (LocalServer, OutputWatcher, ReportsServer, clean_environment,
+                                     free_port, run_to_exit)
 
 WATCHER_DEADLINE = 10
 
@@ -38,6 +39,23 @@ def step_refused_setting(context, flag, variable):
     assert_that(lines[0], contains_string(variable), described)
 
 
+@when('I start the server with {flag} "{flag_value}" while {variable} is "{variable_value}"')
+def step_start_with_flag_and_variable(context, flag, flag_value, variable, variable_value):
+    server = LocalServer(flag, flag_value, env=clean_environment(**{variable: variable_value}))
+    context.processes.append(server)
+    server.wait_until_healthy()
+    context.own_server = ApiClient(server.base_url)
+    context.clients.append(context.own_server)
+
+
+@then('that server places an order without any response delay')
+def step_no_response_delay(context):
+    reply = context.own_server.place_order("EURUSD", 1)
+    assert_that(reply, answered_with_order(201, order_status="PENDING"))
+    assert_that(reply.elapsed, less_than(AT_ONCE),
+                "seconds until the order was confirmed (the flag asked for no delay)")
+
+
 @given('a server that serves a reports folder holding "{name}"')
 def step_reports_server(context, name):
     context.report_name = name
@@ -47,6 +65,7 @@ def step_reports_server(context, name):
     context.processes.append(server)
     server.wait_until_healthy()
     context.reports_api = ApiClient(server.base_url)
+    context.clients.append(context.reports_api)
 
 
 @when('I open the reports page')

@@ -40,6 +40,8 @@ EARLY_TOLERANCE = 0.02
 LATE_TOLERANCE = 0.3
 # Server-side timestamps only carry the event loop's lateness.
 SERVER_LATE_TOLERANCE = 0.25
+# "At once": well below the smallest response delay the contract allows by default.
+AT_ONCE = 0.1
 
 
 def execution_deadline(confirmed_at):
