@@ -50,6 +50,11 @@ def _error(description: str, example: str) -> dict:
     }
 
 
+def _follow_new_order(operation_id: str) -> dict:
+    """An OpenAPI link: the new order's id is the {orderId} of `operation_id`."""
+    return {"operationId": operation_id, "parameters": {"orderId": "$response.body#/orderId"}}
+
+
 _NOT_FOUND = _error("404 no such order", "order 'no-such-id' not found")
 _ORDER_ID_PARAMETER = {
     "name": "orderId",
@@ -107,6 +112,10 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/Order"}
                                 }
+                            },
+                            "links": {
+                                "GetOrder": _follow_new_order("getOrder"),
+                                "CancelOrder": _follow_new_order("cancelOrder"),
                             },
                         },
                         "400": _error("400 invalid body", "quantity: must be a number, not a string"),
