@@ -39,13 +39,19 @@ def step_refused_setting(context, flag, variable):
     assert_that(lines[0], contains_string(variable), described)
 
 
+def client_of_started(context, server):
+    """Wait for a server the scenario started; its process and client are closed by the hooks."""
+    context.processes.append(server)
+    server.wait_until_healthy()
+    client = ApiClient(server.base_url)
+    context.clients.append(client)
+    return client
+
+
 @when('I start the server with {flag} "{flag_value}" while {variable} is "{variable_value}"')
 def step_start_with_flag_and_variable(context, flag, flag_value, variable, variable_value):
     server = LocalServer(flag, flag_value, env=clean_environment(**{variable: variable_value}))
-    context.processes.append(server)
-    server.wait_until_healthy()
-    context.own_server = ApiClient(server.base_url)
-    context.clients.append(context.own_server)
+    context.own_server = client_of_started(context, server)
 
 
 @then('that server places an order without any response delay')
@@ -62,10 +68,7 @@ def step_reports_server(context, name):
     context.report_content = f"<html><body>Acceptance report {uuid.uuid4()}</body></html>"
     context.outside_content = f"Outside the reports folder {uuid.uuid4()}"
     server = ReportsServer(name, context.report_content, "CONTRACT.md", context.outside_content)
-    context.processes.append(server)
-    server.wait_until_healthy()
-    context.reports_api = ApiClient(server.base_url)
-    context.clients.append(context.reports_api)
+    context.reports_api = client_of_started(context, server)
 
 
 @when('I open the reports page')
