@@ -25,15 +25,12 @@ class ExecutionScheduler:
     def _on_status_change(self, order: Order) -> None:
         if order.status == OrderStatus.PENDING:
             self._timers[order.order_id] = self._loop.call_later(
-                self._delay.sample(), self._execute, order.order_id
+                self._delay.sample(), self._book.execute, order.order_id
             )
         else:
             timer = self._timers.pop(order.order_id, None)
             if timer is not None:
                 timer.cancel()
-
-    def _execute(self, order_id: str) -> None:
-        self._book.execute(order_id)
 
     def stop(self) -> None:
         """Cancel every timer: a stopping server executes nothing more."""

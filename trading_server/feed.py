@@ -67,9 +67,6 @@ class Feed:
         self._subscribers: set[Subscriber] = set()
         self._unsent: list[bytes] = []
 
-    def __len__(self) -> int:
-        return len(self._subscribers)
-
     def publish(self, order: Order) -> None:
         """Send the order's event for its latest status change to every subscriber."""
         if not self._subscribers:

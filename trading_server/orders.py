@@ -103,16 +103,11 @@ class OrderBook:
     def __iter__(self) -> Iterator[Order]:
         return map(Order._make, self._orders.values())
 
-    def __len__(self) -> int:
-        return len(self._orders)
-
-    def execute(self, order_id: str) -> bool:
-        """Execute the order if it is still pending; say whether it was."""
+    def execute(self, order_id: str) -> None:
+        """Execute the order, unless it is no longer pending (it was cancelled)."""
         order = self.get(order_id)
-        if order.status != OrderStatus.PENDING:
-            return False
-        self._change(order, OrderStatus.EXECUTED)
-        return True
+        if order.status == OrderStatus.PENDING:
+            self._change(order, OrderStatus.EXECUTED)
 
     def cancel(self, order_id: str) -> Order:
         order = self.get(order_id)
