@@ -4,7 +4,6 @@ orders from Python with each request's latency recorded."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 ORDER = b'{"stocks": "EURUSD", "quantity": 10}'
@@ -72,12 +71,3 @@ async def place_orders(
         for connection in pool:
             await connection.close()
     return latencies
-
-
-async def get_json(host: str, port: int, path: str) -> object:
-    connection = await Connection(host, port).open()
-    try:
-        status, body = await connection.request("GET", path)
-        return json.loads(body)
-    finally:
-        await connection.close()

@@ -47,7 +47,6 @@ class Subscriber(asyncio.Protocol):
         self.closed: asyncio.Future = asyncio.get_running_loop().create_future()
         self._head = b""
         self.chunks: list[tuple[float, bytes]] = []
-        self.received_bytes = 0
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -67,7 +66,6 @@ class Subscriber(asyncio.Protocol):
             if not data:
                 return
         self.chunks.append((time.time(), data))
-        self.received_bytes += len(data)
         TOTAL[0] += len(data)
 
     def connection_lost(self, exc) -> None:
