@@ -12,6 +12,9 @@ from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
 from steps.support.processes import LocalServer
 
 PLATFORM_TAG = "platform"
+# The contract's extensions: a scenario tagged with one runs only against a
+# server whose /health lists it.
+EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
 
 
 def before_all(context):
@@ -28,7 +31,9 @@ def before_all(context):
         context.local_server = server
         server.wait_until_healthy()
         context.base_url = server.base_url
-    context.feed_url = ApiClient(context.base_url).feed_url
+    with ApiClient(context.base_url) as client:
+        context.feed_url = client.feed_url
+        context.server_extensions = set(client.health().json().get("extensions", []))
     print(f"Testing {context.base_url} (response delay {RESPONSE_DELAY}, "
           f"execution delay {EXECUTION_DELAY})")
 
@@ -37,6 +42,11 @@ def before_scenario(context, scenario):
     if PLATFORM_TAG in scenario.effective_tags and context.local_server is None:
         scenario.skip(reason="tests this implementation's extras: "
                              "runs only when the suite starts the server itself (API_URL is set)")
+        return
+    missing = sorted((EXTENSION_TAGS & set(scenario.effective_tags)) - context.server_extensions)
+    if missing:
+        scenario.skip(reason=f"the server does not offer the {', '.join(missing)} extension "
+                             "(not listed by /health)")
         return
     context.api = ApiClient(context.base_url)
     # Everything a scenario opens is closed in after_scenario, failed or not.

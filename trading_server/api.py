@@ -74,7 +74,7 @@ async def cancel_order(request: Request, order_id: str):
 
 @orders.get("/health")
 async def health(request: Request):
-    return json({"status": "ok"})
+    return json({"status": "ok", "extensions": request.app.ctx.extensions})
 
 
 @orders.websocket("/ws")

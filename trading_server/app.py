@@ -59,6 +59,9 @@ def create_app(settings: Settings) -> Sanic:
     app = Sanic("trading_server", error_handler=JSONErrorHandler())
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     app.ctx.settings = settings
+    # The contract's extensions this server offers, listed by /health; each
+    # feature that implements one adds its name.
+    app.ctx.extensions = []
     app.blueprint(orders)
     app.blueprint(docs)
     if settings.reports_dir is not None:

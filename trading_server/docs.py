@@ -186,7 +186,15 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                                 "application/json": {
                                     "schema": {
                                         "type": "object",
-                                        "properties": {"status": {"type": "string", "enum": ["ok"]}},
+                                        "properties": {
+                                            "status": {"type": "string", "enum": ["ok"]},
+                                            "extensions": {
+                                                "type": "array",
+                                                "items": {"type": "string"},
+                                                "description": "the contract's extensions "
+                                                "this server offers",
+                                            },
+                                        },
                                         "required": ["status"],
                                     }
                                 }

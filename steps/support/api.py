@@ -60,6 +60,12 @@ class ApiClient:
     def close(self):
         self.session.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
     def request(self, method, path, body=None, headers=None):
         sent_at = time.monotonic()
         response = self.session.request(method, self.base_url + path, data=body,
