@@ -273,7 +273,9 @@ _DOCS_PAGE = """<!doctype html>
   </div>
   <script src="/docs/static/swagger-ui-bundle.js"></script>
   <script>
-    SwaggerUIBundle({{url: "/docs/openapi.json", dom_id: "#swagger-ui", deepLinking: true}});
+    // validatorUrl: null, or Swagger UI would load a badge from validator.swagger.io.
+    SwaggerUIBundle({{url: "/docs/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+                     validatorUrl: null}});
   </script>
 </body>
 </html>
