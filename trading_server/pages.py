@@ -35,6 +35,7 @@ _PAGE = """<!doctype html>
     th, td {{ text-align: left; padding: 0.4rem 0.8rem 0.4rem 0; border-bottom: 1px solid #d8dee4;
              vertical-align: top; }}
     td.number, th.number {{ text-align: right; }}
+    th, td.number {{ white-space: nowrap; }}
     nav {{ margin-bottom: 1rem; }}
   </style>
 </head>

@@ -14,6 +14,8 @@ class Page:
 
 class _Reader(HTMLParser):
     HIDDEN = {"script", "style", "title"}
+    # Tags that start a new block or cell: their text is separate words.
+    SEPARATE = {"p", "div", "br", "li", "tr", "td", "th", "pre", "h1", "h2", "h3", "nav", "table"}
 
     def __init__(self):
         super().__init__()
@@ -33,6 +35,8 @@ class _Reader(HTMLParser):
             self.page.links[self._link] = ""
         if tag in self.HIDDEN:
             self._hidden += 1
+        if tag in self.SEPARATE:
+            self._text.append(" ")
 
     def handle_endtag(self, tag):
         if tag in self.HIDDEN:
