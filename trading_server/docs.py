@@ -45,7 +45,8 @@ _QUANTITY = {
     "type": "number",
     "exclusiveMinimum": 0,
     "maximum": MAX_QUANTITY,
-    "description": "amount to trade: a finite JSON number (not a string or boolean)",
+    "description": "amount to trade: a JSON number (not a string or boolean); any number "
+    "outside the range, however many digits it has, is a 400 naming quantity",
     "example": 10,
 }
 _STATUS = {"type": "string", "enum": ["PENDING", "EXECUTED", "CANCELLED"]}
@@ -66,6 +67,18 @@ def _error(description: str, example: str) -> dict:
 def _follow_new_order(operation_id: str) -> dict:
     """An OpenAPI link: the new order's id is the {orderId} of `operation_id`."""
     return {"operationId": operation_id, "parameters": {"orderId": "$response.body#/orderId"}}
+
+
+def _page(summary: str, operation_id: str) -> dict:
+    """A page for people, answered at once."""
+    return {
+        "summary": summary,
+        "tags": ["platform"],
+        "operationId": operation_id,
+        "responses": {
+            "200": {"description": "a web page", "content": {"text/html": {"schema": {"type": "string"}}}}
+        },
+    }
 
 
 _NOT_FOUND = _error("404 no such order", "order 'no-such-id' not found")
@@ -93,13 +106,19 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                 f"becomes EXECUTED after a random delay ({execution_delay.replace(',', ' to ')} s) "
                 "unless cancelled first. Every status change is pushed to the WebSocket "
                 "feed at /ws as "
-                '{"orderId", "orderStatus", "stocks", "quantity", "timestamp"}.'
+                '{"orderId", "orderStatus", "stocks", "quantity", "timestamp"}. '
+                "An unknown path is a 404 naming it, in the same JSON error shape."
             ),
         },
+        "tags": [
+            {"name": "orders", "description": "the order API; every answer is delayed"},
+            {"name": "platform", "description": "health check and pages for people, at once"},
+        ],
         "paths": {
             "/orders": {
                 "post": {
                     "summary": "Place an order",
+                    "tags": ["orders"],
                     "description": delay_note
                     + " A body over 65,536 bytes is refused first (413), then a "
                     "non-JSON content type (415), then the input rules (400).",
@@ -131,13 +150,17 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                                 "CancelOrder": _follow_new_order("cancelOrder"),
                             },
                         },
-                        "400": _error("400 invalid body", "quantity: must be a number, not a string"),
+                        "400": _error(
+                            "400 invalid body",
+                            "quantity: must be greater than 0 and at most 1,000,000,000, not 0",
+                        ),
                         "413": _error("413 body over 64 KiB", "Request body exceeds the size limit"),
                         "415": _error("415 body not JSON", "the body must be JSON: send Content-Type: application/json"),
                     },
                 },
                 "get": {
                     "summary": "List every order ever placed, oldest first",
+                    "tags": ["orders"],
                     "description": delay_note,
                     "operationId": "listOrders",
                     "responses": {
@@ -159,6 +182,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                 "parameters": [_ORDER_ID_PARAMETER],
                 "get": {
                     "summary": "Read an order",
+                    "tags": ["orders"],
                     "description": delay_note,
                     "operationId": "getOrder",
                     "responses": {
@@ -175,6 +199,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                 },
                 "delete": {
                     "summary": "Cancel a pending order",
+                    "tags": ["orders"],
                     "description": delay_note,
                     "operationId": "cancelOrder",
                     "responses": {
@@ -191,6 +216,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
             "/health": {
                 "get": {
                     "summary": "Health check, answered at once",
+                    "tags": ["platform"],
                     "operationId": "health",
                     "responses": {
                         "200": {
@@ -215,6 +241,25 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                         }
                     },
                 }
+            },
+            "/": {
+                "get": _page("Home page: links to the docs, the feed, the health check and any published reports", "home"),
+            },
+            "/docs": {
+                "get": _page("This interactive documentation (works offline)", "docs"),
+            },
+            "/docs/openapi.json": {
+                "get": {
+                    "summary": "This OpenAPI document",
+                    "tags": ["platform"],
+                    "operationId": "openapi",
+                    "responses": {
+                        "200": {
+                            "description": "the OpenAPI document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                },
             },
         },
         "components": {
