@@ -243,7 +243,10 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                 }
             },
             "/": {
-                "get": _page("Home page: links to the docs, the feed, the health check and any published reports", "home"),
+                "get": _page(
+                    "Home page: links to the docs, the feed, the health check and any published reports",
+                    "home",
+                ),
             },
             "/docs": {
                 "get": _page("This interactive documentation (works offline)", "docs"),
