@@ -23,3 +23,13 @@ Feature: API description and health check
   Scenario: The interactive documentation is a web page
     When I open the documentation
     Then I see a web page
+
+  Scenario: The interactive documentation works offline
+    When I open the documentation
+    Then every script and stylesheet the page needs comes from the platform itself
+
+  @platform
+  Scenario: Without scripts, the documentation page still points to the API's description
+    When I open the documentation
+    Then the page, read without scripts, lists the order operations
+    And it links to the OpenAPI document

@@ -9,6 +9,12 @@ Feature: Test reports served by the platform
     When I open the reports page
     Then I see a web page that mentions "acceptance.html"
 
+  Scenario: The reports page gives sizes in readable units and times in UTC
+    Given a server in another time zone that serves a reports folder holding "acceptance.html" of 2,560 bytes
+    When I open the reports page
+    Then it lists "acceptance.html" as 2.5 KiB, written just now in UTC
+    And it links to "acceptance.html" and back to the home page
+
   Scenario: A report is served from the reports folder
     Given a server that serves a reports folder holding "acceptance.html"
     When I open the report "acceptance.html"

@@ -34,17 +34,20 @@ Feature: Refusing invalid orders
     And no order was created and no event was sent
 
     Examples: Quantity rules
-      | quantity     | problem                     |
-      | (missing)    | missing                     |
-      | 0            | zero                        |
-      | -1           | negative                    |
-      | 1000000000.5 | above 1,000,000,000         |
-      | 1e10         | far above the maximum       |
-      | "10"         | a string, not a number      |
-      | true         | a boolean, not a number     |
-      | false        | a boolean, not a number     |
-      | null         | null                        |
-      | 1e999        | not finite (overflows)      |
+      | quantity        | problem                          |
+      | (missing)       | missing                          |
+      | 0               | zero                             |
+      | -1              | negative                         |
+      | 1000000000.5    | above 1,000,000,000              |
+      | 1e10            | far above the maximum            |
+      | "10"            | a string, not a number           |
+      | true            | a boolean, not a number          |
+      | false           | a boolean, not a number          |
+      | null            | null                             |
+      | 1e999           | beyond a double's range          |
+      | (5000 digits)   | a 5000-digit integer             |
+      | -(5000 digits)  | a 5000-digit negative integer    |
+      | (5000 digits).5 | a 5000-digit decimal             |
 
   Scenario Outline: An order with an unknown field is refused: <problem>
     When I send the order body <body>

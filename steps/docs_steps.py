@@ -1,16 +1,20 @@
 """The health check and the API description."""
 import re
+from urllib.parse import urljoin, urlsplit
 
 from behave import then, when
-from hamcrest import (assert_that, empty, equal_to, has_entry, has_items, has_key, instance_of,
-                      is_not, less_than, starts_with)
+from hamcrest import (assert_that, contains_string, empty, equal_to, has_entry, has_items, has_key,
+                      instance_of, is_in, is_not, less_than, starts_with)
 from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-from steps.support.checks import answered, answered_with_json
+from steps.support.checks import answered, answered_with_json, body_text
 from steps.support.delays import AT_ONCE
+from steps.support.pages import read_page
 
 HEALTH_CHECKS = 3
+# What browsers accept as a script (RFC 9239 names text/javascript).
+JAVASCRIPT = ("text/javascript", "application/javascript")
 
 
 @when("I check the platform's health")
@@ -73,3 +77,33 @@ def step_open_docs(context):
 def step_web_page(context):
     assert_that(context.reply, answered(200))
     assert_that(context.reply.content_type, starts_with("text/html"), context.reply.describe())
+
+
+@then('every script and stylesheet the page needs comes from the platform itself')
+def step_assets_local(context):
+    assert_that(context.reply, answered(200))
+    page = read_page(body_text(context.reply))
+    assert_that(page.scripts, is_not(empty()), "the scripts of the interactive documentation")
+    server = urlsplit(context.base_url)
+    for kind, addresses, media_types in (("script", page.scripts, JAVASCRIPT),
+                                         ("stylesheet", page.stylesheets, ("text/css",))):
+        for address in addresses:
+            url = urlsplit(urljoin(context.base_url + context.reply.path, address))
+            assert_that((url.scheme, url.netloc), equal_to((server.scheme, server.netloc)),
+                        f"where the {kind} {address!r} comes from")
+            asset = context.api.request("GET", url.path)
+            assert_that(asset, answered(200))
+            assert_that(asset.content_type.split(";")[0].strip(), is_in(media_types),
+                        f"the media type of the {kind} {address!r}")
+
+
+@then("the page, read without scripts, lists the order operations")
+def step_docs_text(context):
+    context.page = read_page(body_text(context.reply))
+    for operation in ("POST /orders", "GET /orders", "GET /orders/{orderId}", "DELETE /orders/{orderId}"):
+        assert_that(context.page.text, contains_string(operation), "the page's text without scripts")
+
+
+@then('it links to the OpenAPI document')
+def step_links_openapi(context):
+    assert_that(context.page.links, has_key("/docs/openapi.json"), "the page's links")

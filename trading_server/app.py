@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from pathlib import Path
 
-from sanic import Request, Sanic, redirect
+from sanic import Request, Sanic
 from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
 from sanic.handlers import ErrorHandler
 
@@ -16,6 +15,7 @@ from .docs import docs
 from .execution import ExecutionScheduler
 from .feed import Feed
 from .orders import OrderBook
+from .pages import pages, publish_reports
 from .settings import Settings
 
 log = logging.getLogger("trading_server")
@@ -33,6 +33,8 @@ class JSONErrorHandler(ErrorHandler):
     def default(self, request: Request, exception: Exception):
         if isinstance(exception, MethodNotAllowed) and "Allow" not in exception.headers:
             exception.headers["Allow"] = ", ".join(_methods_served(request))
+        if isinstance(exception, NotFound):
+            return error(404, f"no such path: {request.path} (the API is described at /docs)")
         if isinstance(exception, SanicException):
             return error(exception.status_code, str(exception), exception.headers or None)
         log.error("unexpected error on %s %s", request.method, request.path, exc_info=exception)
@@ -64,8 +66,9 @@ def create_app(settings: Settings) -> Sanic:
     app.ctx.extensions = []
     app.blueprint(orders)
     app.blueprint(docs)
+    app.blueprint(pages)
     if settings.reports_dir is not None:
-        _publish_reports(app, settings.reports_dir)
+        publish_reports(app, settings.reports_dir)
     if not settings.quiet:
         _log_every_request(app)
 
@@ -84,15 +87,6 @@ def create_app(settings: Settings) -> Sanic:
         app.ctx.feed.close()
 
     return app
-
-
-def _publish_reports(app: Sanic, reports_dir: Path) -> None:
-    """The suite's reports, read-only: Sanic's static files keep paths inside the folder."""
-    app.static("/reports/", reports_dir, directory_view=True, name="reports")
-
-    @app.get("/reports", name="reports_folder")
-    async def reports_folder(request: Request):
-        return redirect("/reports/")
 
 
 def _log_every_request(app: Sanic) -> None:

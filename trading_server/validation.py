@@ -25,12 +25,40 @@ class NewOrder:
     quantity: int | float
 
 
+@dataclass(frozen=True)
+class OutOfRangeNumber:
+    """A valid JSON number that Python cannot hold: an integer longer than
+    `sys.get_int_max_str_digits()` digits (int() refuses it), or a float
+    that overflows to infinity. Either is far outside every rule's range."""
+
+    text: str
+
+    def __str__(self) -> str:
+        if len(self.text) <= 24:
+            return self.text
+        return f"{self.text[:12]}... ({len(self.text)} characters)"
+
+
+def _parse_int(text: str) -> int | OutOfRangeNumber:
+    try:
+        return int(text)
+    except ValueError:
+        return OutOfRangeNumber(text)
+
+
+def _parse_float(text: str) -> float | OutOfRangeNumber:
+    value = float(text)
+    return value if math.isfinite(value) else OutOfRangeNumber(text)
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
 # One decoder for every request: json.loads(..., parse_constant=...) builds a new one each call.
-_decoder = json.JSONDecoder(parse_constant=_reject_constant)
+_decoder = json.JSONDecoder(
+    parse_int=_parse_int, parse_float=_parse_float, parse_constant=_reject_constant
+)
 
 
 def parse_new_order(body: bytes) -> NewOrder:
@@ -72,15 +100,17 @@ def _stocks(value: object) -> str:
 
 
 def _quantity(value: object) -> int | float:
+    if isinstance(value, OutOfRangeNumber):
+        raise _quantity_out_of_range(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidOrder(f"quantity: must be a number, not {_json_type(value)}")
-    if not math.isfinite(value):
-        raise InvalidOrder("quantity: must be a finite number")
     if not 0 < value <= MAX_QUANTITY:
-        raise InvalidOrder(
-            f"quantity: must be greater than 0 and at most {MAX_QUANTITY:,}, not {value}"
-        )
+        raise _quantity_out_of_range(value)
     return value
+
+
+def _quantity_out_of_range(value: object) -> InvalidOrder:
+    return InvalidOrder(f"quantity: must be greater than 0 and at most {MAX_QUANTITY:,}, not {value}")
 
 
 def _json_type(value: object) -> str:
@@ -88,7 +118,7 @@ def _json_type(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float, OutOfRangeNumber)):
         return "a number"
     if isinstance(value, str):
         return "a string"

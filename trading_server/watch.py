@@ -1,8 +1,12 @@
 """`python -m trading_server.watch [URL]`: print the order feed, one line per event.
 
-A console client for people: it connects to the feed, prints each event as
-a readable line, reconnects with back-off when the server goes away, and
-exits cleanly on Ctrl-C or SIGTERM.
+A console client for people: it connects to the feed, prints a header row
+and then each event as a line in columns (on stdout), and says what it is
+doing in timestamped lines of plain words (on stderr, so that stdout can be
+redirected to a file of events). It reconnects with back-off when the
+server goes away, stops with one line and exit status 2 when the server
+refuses the subscription (a wrong address), and exits cleanly on Ctrl-C or
+SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,15 +15,36 @@ import argparse
 import asyncio
 import json
 import signal
+import socket
 import sys
+import unicodedata
+from datetime import datetime, timezone
+from http import HTTPStatus
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidHandshake, WebSocketException
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, WebSocketException
+from websockets.frames import Close
 
 DEFAULT_URL = "ws://127.0.0.1:8000/ws"
 FIRST_RETRY_SECONDS = 0.5
 LONGEST_RETRY_SECONDS = 10.0
+
+# (heading, width, alignment): the timestamp's and the UUID's own lengths,
+# the contract's longest symbol (32 characters), and room for a quantity of
+# 1,000,000,000 with some decimals.
+COLUMNS = (
+    ("TIME (UTC)", 27, "<"),
+    ("ORDER ID", 36, "<"),
+    ("STOCKS", 32, "<"),
+    ("QUANTITY", 14, ">"),
+    ("STATUS", 0, "<"),
+)
+GOING_AWAY = 1001
+
+
+class SubscriptionRefused(Exception):
+    """The server answered the handshake with a status that retrying won't change."""
 
 
 def feed_url(url: str) -> str:
@@ -34,42 +59,142 @@ def feed_url(url: str) -> str:
         )
     if parts.scheme in ("http", "https"):
         scheme = "ws" if parts.scheme == "http" else "wss"
-        path = parts.path.rstrip("/") + "/ws"
+        path = parts.path.rstrip("/")
+        if not path.endswith("/ws"):
+            path += "/ws"
         return urlunsplit((scheme, parts.netloc, path, "", ""))
     return url
 
 
+def _printable(text: str) -> str:
+    """Text from the server as it can be shown: control characters escaped, not obeyed."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _cells(values: tuple[str, ...]) -> str:
+    cells = []
+    for value, (_, width, align) in zip(values, COLUMNS):
+        text = _printable(value)
+        padding = " " * max(0, width - _display_width(text))
+        cells.append(text + padding if align == "<" else padding + text)
+    return "  ".join(cells).rstrip()
+
+
+HEADER = _cells(tuple(heading for heading, _, _ in COLUMNS))
+
+
 def format_event(frame: str) -> str:
     try:
-        event = json.loads(frame)
-        return "  ".join(
+        # Numbers keep the text the server sent, rather than Python's
+        # spelling of them (which may differ: 1e-7 would become 1e-07).
+        event = json.loads(frame, parse_int=str, parse_float=str)
+        return _cells(
             (
                 event["timestamp"],
                 event["orderId"],
-                f"{event['stocks']:<8}",
-                f"{event['quantity']:>12}",
+                event["stocks"],
+                event["quantity"],
                 event["orderStatus"],
             )
         )
-    except (ValueError, KeyError, TypeError):
-        return f"(unreadable event) {frame}"
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return f"(unreadable event) {_printable(frame)}"
 
 
-async def watch(url: str) -> None:
-    retry_in = FIRST_RETRY_SECONDS
-    while True:
-        try:
-            async with connect(url) as ws:
-                print(f"connected to {url}; waiting for order events", flush=True)
-                retry_in = FIRST_RETRY_SECONDS
-                async for frame in ws:
-                    print(format_event(frame), flush=True)
-            problem = "the server closed the connection"
-        except (OSError, InvalidHandshake, WebSocketException) as error:
-            problem = f"cannot reach {url} ({error or type(error).__name__})"
-        print(f"{problem}; retrying in {retry_in:g} s", flush=True)
-        await asyncio.sleep(retry_in)
-        retry_in = min(retry_in * 2, LONGEST_RETRY_SECONDS)
+def say(message: str) -> None:
+    """A status line, timestamped like the events."""
+    print(f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S.%fZ}  {message}", file=sys.stderr, flush=True)
+
+
+def _http_status(status: int) -> str:
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def _why_unreachable(error: Exception, url: str) -> str:
+    """Why the watcher is not subscribed, in words."""
+    if isinstance(error, InvalidStatus):
+        return f"the server answered {_http_status(error.response.status_code)}"
+    if isinstance(error, socket.gaierror):
+        return f"host {urlsplit(url).hostname} not found"
+    address = urlsplit(url).netloc
+    if isinstance(error, ConnectionRefusedError):
+        return f"server not reachable at {address}"
+    if isinstance(error, TimeoutError):
+        return f"server at {address} not answering"
+    if isinstance(error, ConnectionClosed):
+        return _why_closed(error.rcvd)
+    if isinstance(error, OSError):
+        return f"server not reachable at {address} ({error.strerror or error})"
+    return f"the connection failed ({error})"
+
+
+def _why_closed(close: Close | None) -> str:
+    """`close`: the close frame the server sent, if any."""
+    if close is None:
+        return "connection lost"
+    if close.code == GOING_AWAY:
+        return "the server is shutting down"
+    return f"the server closed the connection ({close.reason or f'code {close.code}'})"
+
+
+class FeedWatcher:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.header_printed = False
+        # When the connection was last lost: events since then did not reach us.
+        self.lost_at: datetime | None = None
+
+    def subscription_url(self) -> str:
+        """Where each (re)connection subscribes. The contract's `sequence`
+        extension would resume here with `?since=<last seq>`."""
+        return self.url
+
+    async def run(self) -> None:
+        retry_in = FIRST_RETRY_SECONDS
+        while True:
+            try:
+                async with connect(self.subscription_url()) as ws:
+                    self._connected()
+                    retry_in = FIRST_RETRY_SECONDS
+                    try:
+                        async for frame in ws:
+                            print(format_event(frame), flush=True)
+                        problem = _why_closed(ws.protocol.close_rcvd)
+                    except ConnectionClosed as closed:
+                        problem = _why_closed(closed.rcvd)
+                    self.lost_at = datetime.now(timezone.utc)
+            except InvalidStatus as refusal:
+                status = refusal.response.status_code
+                # A server error may pass; anything else says the address is wrong
+                # or the request is refused, which retrying will not change.
+                if status < 500:
+                    hint = "" if urlsplit(self.url).path.endswith("/ws") else "; the feed's address ends in /ws"
+                    raise SubscriptionRefused(
+                        f"{self.url}: the server did not open the feed ({_http_status(status)}){hint}"
+                    ) from None
+                problem = _why_unreachable(refusal, self.url)
+            except (OSError, InvalidHandshake, WebSocketException) as error:
+                problem = _why_unreachable(error, self.url)
+            say(f"{problem}; retrying in {retry_in:g} s")
+            await asyncio.sleep(retry_in)
+            retry_in = min(retry_in * 2, LONGEST_RETRY_SECONDS)
+
+    def _connected(self) -> None:
+        if self.lost_at is None:
+            say(f"connected to {self.url}; waiting for order events")
+        else:
+            say(f"connected again to {self.url}; events since {self.lost_at:%H:%M:%S}Z may have been missed")
+            self.lost_at = None
+        if not self.header_printed:
+            print(HEADER, flush=True)
+            self.header_printed = True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,10 +210,16 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the feed's ws:// address or the server's http:// address (default: {DEFAULT_URL})",
     )
     url = parser.parse_args(argv).url
+    # A symbol the console's encoding cannot show must not end the watcher.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(errors="replace")
     # SIGTERM (docker stop, kill) ends the watcher as quietly as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        asyncio.run(watch(url))
+        asyncio.run(FeedWatcher(url).run())
+    except SubscriptionRefused as refusal:
+        print(f"trading_server.watch: error: {refusal}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         pass
     return 0

@@ -33,11 +33,11 @@ def stop_process(process):
 
 
 class LocalServer:
-    """`python -m trading_server` on a free local port, its output in a log
+    """`python -m trading_server` on a free local port (or on `port`), its output in a log
     file (a pipe nobody reads could fill up and block the server)."""
 
-    def __init__(self, *extra_args, env=None):
-        self.port = free_port()
+    def __init__(self, *extra_args, env=None, port=None):
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
@@ -77,7 +77,7 @@ class ReportsServer(LocalServer):
     """A server publishing a fresh reports folder. Beside the folder lies a
     file that a path escaping the folder would reach."""
 
-    def __init__(self, report_name, report_content, outside_name, outside_content):
+    def __init__(self, report_name, report_content, outside_name, outside_content, env=None):
         self.root = tempfile.TemporaryDirectory()
         reports_dir = os.path.join(self.root.name, "reports")
         os.mkdir(reports_dir)
@@ -85,7 +85,7 @@ class ReportsServer(LocalServer):
                                       (self.root.name, outside_name, outside_content)):
             with open(os.path.join(folder, name), "w", encoding="utf-8") as file:
                 file.write(content)
-        super().__init__("--reports-dir", reports_dir)
+        super().__init__("--reports-dir", reports_dir, env=env)
 
     def stop(self):
         super().stop()

@@ -1,0 +1,207 @@
+"""The platform's own pages for people: the home page and the reports listing.
+
+Plain server-rendered HTML with its style inline, so that the pages work
+offline and without scripts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from html import escape
+from pathlib import Path
+from typing import NamedTuple
+
+from sanic import Blueprint, Request, Sanic, empty, html, redirect
+from sanic.handlers.directory import DirectoryHandler
+
+pages = Blueprint("pages")
+
+TITLE = "Simulated trading platform"
+
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>{title}</title>
+  <link rel="icon" href="data:,">
+  <style>
+    body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto;
+           padding: 0 1rem; line-height: 1.5; color: #1b1f24; }}
+    h1 {{ font-size: 1.6rem; margin-bottom: 0.2rem; }}
+    .lead {{ color: #57606a; margin-top: 0; }}
+    code {{ background: #f0f2f4; padding: 0.1rem 0.3rem; border-radius: 3px; }}
+    table {{ border-collapse: collapse; width: 100%; }}
+    th, td {{ text-align: left; padding: 0.4rem 0.8rem 0.4rem 0; border-bottom: 1px solid #d8dee4;
+             vertical-align: top; }}
+    td.number, th.number {{ text-align: right; }}
+    th, td.number {{ white-space: nowrap; }}
+    nav {{ margin-bottom: 1rem; }}
+  </style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def _page(title: str, body: str) -> str:
+    return _PAGE.format(title=escape(title), body=body)
+
+
+class Place(NamedTuple):
+    """Somewhere the home page sends a person: a link, or an address to copy."""
+
+    name: str
+    address: str
+    about: str
+
+
+def _places(request: Request) -> list[Place]:
+    feed = f"{'wss' if request.scheme == 'https' else 'ws'}://{request.host}/ws"
+    places = [
+        Place("API documentation", "/docs", "interactive: read and try every order endpoint"),
+        Place("OpenAPI document", "/docs/openapi.json", "the API's machine-readable description"),
+        Place("Order event feed", feed, "WebSocket: every status change of every order, as JSON"),
+        Place("Health check", "/health", "answers at once while the platform is up"),
+    ]
+    if request.app.ctx.settings.reports_dir is not None:
+        places.append(Place("Test reports", "/reports/", "the acceptance suite's published reports"))
+    return places
+
+
+def _home_page(request: Request) -> str:
+    settings = request.app.ctx.settings
+    rows = "\n".join(
+        f"<tr><th>{escape(place.name)}</th><td>{_address(place.address)}</td>"
+        f"<td>{escape(place.about)}</td></tr>"
+        for place in _places(request)
+    )
+    return _page(
+        TITLE,
+        f"""<h1>{TITLE}</h1>
+<p class="lead">A mock order API for testing trading clients.</p>
+<p>The order API: <code>POST /orders</code>, <code>GET /orders</code>,
+<code>GET /orders/{{orderId}}</code> and <code>DELETE /orders/{{orderId}}</code>.
+Every order endpoint answers after {_seconds(settings.response_delay)};
+an order is executed {_seconds(settings.execution_delay)} after it was placed,
+unless it is cancelled first.</p>
+<table>
+{rows}
+</table>""",
+    )
+
+
+def _address(address: str) -> str:
+    """A link for the platform's own paths; other addresses (ws://) to copy."""
+    text = escape(address)
+    return f'<a href="{text}">{text}</a>' if address.startswith("/") else f"<code>{text}</code>"
+
+
+def _seconds(delay) -> str:
+    if delay.is_off:
+        return "no delay"
+    if delay.low == delay.high:
+        return f"{delay.low:g} s"
+    return f"{delay.low:g} to {delay.high:g} s"
+
+
+@pages.get("/")
+async def home(request: Request):
+    return html(_home_page(request))
+
+
+@pages.get("/favicon.ico")
+async def no_icon(request: Request):
+    """Browsers ask for an icon on every visit; the platform has none (204, not 404)."""
+    return empty()
+
+
+def publish_reports(app: Sanic, reports_dir: Path) -> None:
+    """The suite's reports, read-only, with a listing of the platform's own.
+
+    Sanic's static files keep every path inside the folder.
+    """
+    app.static(
+        "/reports/",
+        reports_dir,
+        name="reports",
+        directory_handler=ReportsListing("/reports/", reports_dir),
+    )
+
+    @app.get("/reports", name="reports_folder")
+    async def reports_folder(request: Request):
+        return redirect("/reports/")
+
+
+class Entry(NamedTuple):
+    name: str
+    is_folder: bool
+    size: int
+    modified: float
+
+
+class ReportsListing(DirectoryHandler):
+    """Sanic's folder handler (its path checks, its symlink rules) with a
+    listing of the platform's own: readable sizes, UTC times, a way home."""
+
+    def __init__(self, uri: str, directory: Path) -> None:
+        super().__init__(uri, directory, directory_view=True)
+
+    def _index(self, location: Path, path: str, debug: bool):
+        if "//" in path or not path.endswith("/"):
+            return super()._index(location, path, debug)  # redirects to the tidy path
+        entries = []
+        # Sanic's own walk, so that its rules on symlinks decide what is listed.
+        for info in self._iter_files(location):
+            name = info["file_name"].rstrip("/")
+            try:
+                stat = (location / name).stat()
+            except OSError:
+                continue
+            entries.append(Entry(name, info["file_name"].endswith("/"), stat.st_size, stat.st_mtime))
+        return html(_listing_page(path, entries))
+
+
+def _listing_page(path: str, entries: list[Entry]) -> str:
+    folders = [part for part in path.strip("/").split("/") if part]
+    crumbs = ['<a href="/">Home</a>'] + [
+        f'<a href="/{"/".join(folders[: depth + 1])}/">{escape(folder)}</a>'
+        for depth, folder in enumerate(folders)
+    ]
+    rows = "\n".join(
+        f'<tr><td><a href="{escape(entry.name)}{"/" if entry.is_folder else ""}">'
+        f'{escape(entry.name)}{"/" if entry.is_folder else ""}</a></td>'
+        f'<td class="number">{"" if entry.is_folder else readable_size(entry.size)}</td>'
+        f"<td>{utc_time(entry.modified)}</td></tr>"
+        for entry in entries
+    )
+    if not entries:
+        rows = '<tr><td colspan="3">No reports yet.</td></tr>'
+    return _page(
+        f"Test reports: {path}",
+        f"""<nav>{" / ".join(crumbs)}</nav>
+<h1>Test reports</h1>
+<p class="lead">Published read-only by the {TITLE.lower()}.</p>
+<table>
+<tr><th>Name</th><th class="number">Size</th><th>Modified (UTC)</th></tr>
+{rows}
+</table>""",
+    )
+
+
+def readable_size(size: int) -> str:
+    """Bytes as a person reads them: 512 B, 2.4 KiB, 3.1 MiB."""
+    if size < 1024:
+        return f"{size} B"
+    value = float(size)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        if value < 1024:
+            break
+    return f"{value:.1f} {unit}"
+
+
+def utc_time(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
