@@ -120,7 +120,10 @@ def _failure_text(step_or_scenario):
     frames = [frame for frame in traceback.extract_tb(step_or_scenario.exc_traceback)
               if Path(frame.filename).resolve().is_relative_to(SUITE_ROOT)
               and "site-packages" not in frame.filename]
-    return f"{type(error).__name__}: {error}", "".join(traceback.format_list(frames)).rstrip()
+    headline = f"{type(error).__name__}: {error}"
+    if (step_or_scenario.error_message or "").startswith("HOOK-ERROR"):
+        headline = step_or_scenario.error_message.splitlines()[0]  # names the hook
+    return headline, "".join(traceback.format_list(frames)).rstrip()
 
 
 def _xml_safe(text):
@@ -339,11 +342,13 @@ class HtmlReport(HTMLFormatter):
 def histogram_svg(values, expected, title, bin_width=0.1):
     """A small standalone SVG histogram of `values` (seconds), with the
     `expected` (low, high) range shaded, for context.attach("image/svg+xml")."""
-    first = math.floor(min(*values, expected[0]) / bin_width)
-    last = math.floor(max(*values, expected[1]) / bin_width)
+    def bin_of(seconds):
+        return math.floor(round(seconds / bin_width, 6))  # 2.9 / 0.1 is 28.999999999999996
+
+    first, last = bin_of(min(*values, expected[0])), bin_of(max(*values, expected[1]))
     counts = [0] * (last - first + 1)
     for value in values:
-        counts[math.floor(value / bin_width) - first] += 1
+        counts[bin_of(value) - first] += 1
     width, height, left, right, top, bottom = 640, 240, 40, 12, 34, 36
     plot_width, plot_height = width - left - right, height - top - bottom
     tallest = max(counts)
@@ -410,7 +415,8 @@ class ConsoleReport(PrettyFormatter):
     def print_step(self, status, arguments, location, proceed):
         if self.steps:
             self._written = len(f"    {self.steps[0].keyword} {self.steps[0].name}")
-        super().print_step(status, arguments, location, proceed)
+        # behave prints "# None" for the steps a failure left unrun.
+        super().print_step(status, arguments, location or "(not run)", proceed)
 
     def indented_text(self, text, proceed):
         """The location comment, left out where it would not fit the width."""
