@@ -55,7 +55,7 @@ def before_all(context):
             context.base_url = server.base_url
         context.server_extensions = offered_extensions(context.base_url)
     except Exception as error:
-        RUN.stopped = str(error).splitlines()[0]
+        RUN.stopped = (str(error).splitlines() or [type(error).__name__])[0]
         raise
     if api_url:
         print(f"@{PLATFORM_TAG} scenarios are skipped: they test this implementation's extras "
