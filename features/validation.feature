@@ -34,17 +34,17 @@ Feature: Refusing invalid orders
     And no order was created and no event was sent
 
     Examples: Quantity rules
-      | quantity     | problem                     |
-      | (missing)    | missing                     |
-      | 0            | zero                        |
-      | -1           | negative                    |
-      | 1000000000.5 | above 1,000,000,000         |
-      | 1e10         | far above the maximum       |
-      | "10"         | a string, not a number      |
-      | true         | a boolean, not a number     |
-      | false        | a boolean, not a number     |
-      | null         | null                        |
-      | 1e999        | not finite (overflows)      |
+      | quantity     | problem                        |
+      | (missing)    | missing                        |
+      | 0            | zero                           |
+      | -1           | negative                       |
+      | 1000000000.5 | above 1,000,000,000            |
+      | 1e10         | far above the maximum          |
+      | "10"         | a string, not a number         |
+      | true         | true, a boolean, not a number  |
+      | false        | false, a boolean, not a number |
+      | null         | null                           |
+      | 1e999        | not finite (overflows)         |
 
   Scenario Outline: An order with an unknown field is refused: <problem>
     When I send the order body <body>
