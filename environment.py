@@ -1,41 +1,112 @@
-"""behave hooks: which server to test, and cleaning up after every scenario.
+"""behave hooks: which server to test, what the reports say about the run,
+and cleaning up after every scenario.
 
-With API_URL set, the suite tests that server. Without it, it starts
-`python -m trading_server` on a free local port, with this process's
-environment (so TRADING_* delay settings reach both), and stops it at the end.
+With API_URL set, the suite tests that server, and stops at once if it does
+not answer /health. Without it, it starts `python -m trading_server` on a free
+local port, with this process's environment (so TRADING_* delay settings reach
+both), and stops it at the end.
 """
 import atexit
 import os
+from pathlib import Path
+from xml.etree import ElementTree
 
-from steps.support.api import ApiClient
+from behave.formatter._registry import register_as
+
+from steps.support.api import ApiClient, ServerDidNotAnswer
 from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
 from steps.support.processes import LocalServer
+from steps.support.report import RUN, ConsoleReport, HtmlReport
+
+# behave loads this file before it builds the formatters (see behave.ini).
+register_as("html", HtmlReport)
+register_as("pretty", ConsoleReport)
 
 PLATFORM_TAG = "platform"
 # The contract's extensions: a scenario tagged with one runs only against a
 # server whose /health lists it.
 EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
+# A server at API_URL that does not answer /health within these (connect,
+# read) seconds stops the run before its first scenario.
+HEALTH_TIMEOUT = (4, 4)
+REPORTS_DIR = Path(__file__).resolve().parent / "reports"
+
+
+class ServerUnavailable(Exception):
+    """The server to test is not there: nothing can be tested."""
 
 
 def before_all(context):
+    remove_earlier_junit_files(context.config)
     api_url = os.environ.get("API_URL", "").strip()
     context.local_server = None
+    RUN.expected = f"response delay {RESPONSE_DELAY}, execution delay {EXECUTION_DELAY}"
+    try:
+        if api_url:
+            context.base_url = api_url
+            RUN.server = f"{api_url} (API_URL; @{PLATFORM_TAG} scenarios skipped)"
+        else:
+            server = LocalServer()
+            # Also stops the server when the run dies before after_all.
+            atexit.register(server.stop)
+            context.local_server = server
+            RUN.server = f"{server.base_url} (started by the suite: python -m trading_server)"
+            server.wait_until_healthy()
+            context.base_url = server.base_url
+        context.server_extensions = offered_extensions(context.base_url)
+    except Exception as error:
+        RUN.stopped = (str(error).splitlines() or [type(error).__name__])[0]
+        raise
     if api_url:
-        context.base_url = api_url
-        print(f"Scenarios tagged @{PLATFORM_TAG} are skipped: they test this implementation's "
-              "extras, and run only when the suite starts the server itself.")
-    else:
-        server = LocalServer()
-        # Also stops the server when the run dies before after_all.
-        atexit.register(server.stop)
-        context.local_server = server
-        server.wait_until_healthy()
-        context.base_url = server.base_url
+        print(f"@{PLATFORM_TAG} scenarios are skipped: they test this implementation's extras "
+              "and need the suite to start the server.")
     with ApiClient(context.base_url) as client:
         context.feed_url = client.feed_url
-        context.server_extensions = set(client.health().json().get("extensions", []))
-    print(f"Testing {context.base_url} (response delay {RESPONSE_DELAY}, "
-          f"execution delay {EXECUTION_DELAY})")
+    print(f"Testing {context.base_url} ({RUN.expected})")
+
+
+def offered_extensions(base_url):
+    """The contract's extensions the server lists on /health."""
+    with ApiClient(base_url) as client:
+        try:
+            reply = client.health(timeout=HEALTH_TIMEOUT)
+        except ServerDidNotAnswer as error:
+            raise ServerUnavailable(f"no server to test: {error}") from None
+    if reply.status != 200:
+        raise ServerUnavailable(f"no server to test: {reply.describe()}")
+    return set(reply.json().get("extensions", []))
+
+
+def junit_files(config):
+    """behave's JUnit files, if the folder is inside reports/ (the only
+    folder the suite empties)."""
+    folder = Path(config.junit_directory).resolve()
+    if config.junit and folder.is_relative_to(REPORTS_DIR):
+        return list(folder.glob("TESTS-*.xml"))
+    return []
+
+
+def remove_earlier_junit_files(config):
+    """CI reads every file in the JUnit folder: leave none from an earlier run."""
+    for earlier in junit_files(config):
+        earlier.unlink()
+
+
+def report_stop_in_junit(config, reason):
+    """With show_skipped off, behave's JUnit files count the scenarios of a
+    run stopped before its first scenario as passed: replace them by one
+    test in error, so that CI does not read a run that tested nothing as green."""
+    files = junit_files(config)
+    if not files:
+        return
+    for file in files:
+        file.unlink()
+    suite = ElementTree.Element("testsuite", name="acceptance", tests="1", errors="1",
+                                failures="0", skipped="0")
+    case = ElementTree.SubElement(suite, "testcase", classname="acceptance", name="the run")
+    ElementTree.SubElement(case, "error", type="stopped", message=reason)
+    ElementTree.ElementTree(suite).write(files[0].parent / "TESTS-run.xml", encoding="utf-8",
+                                         xml_declaration=True)
 
 
 def before_scenario(context, scenario):
@@ -68,6 +139,8 @@ def after_scenario(context, scenario):
 
 
 def after_all(context):
+    if RUN.stopped:
+        report_stop_in_junit(context.config, RUN.stopped)
     if context.local_server is not None:
         context.local_server.stop()
         atexit.unregister(context.local_server.stop)

@@ -41,8 +41,8 @@ Feature: Refusing invalid orders
       | 1000000000.5    | above 1,000,000,000              |
       | 1e10            | far above the maximum            |
       | "10"            | a string, not a number           |
-      | true            | a boolean, not a number          |
-      | false           | a boolean, not a number          |
+      | true            | true, a boolean, not a number    |
+      | false           | false, a boolean, not a number   |
       | null            | null                             |
       | 1e999           | beyond a double's range          |
       | (5000 digits)   | a 5000-digit integer             |

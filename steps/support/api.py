@@ -17,6 +17,28 @@ import requests
 TIMEOUT = (5, 15)  # connect, read: well above the longest response delay
 
 
+class ServerDidNotAnswer(AssertionError):
+    """The server under test did not answer a request: a broken contract,
+    reported in one line like any other failed check, not as a traceback of
+    the HTTP library's internals."""
+
+
+def did_not_answer(method, url, error, timeout=TIMEOUT):
+    """`error` (from requests or http.client) as one line naming the request."""
+    text = str(error)
+    if isinstance(error, requests.ConnectTimeout):
+        cause = f"no connection within {timeout[0]} s"
+    elif isinstance(error, (requests.Timeout, TimeoutError)):
+        cause = f"no answer within {timeout[1]} s"
+    elif isinstance(error, ConnectionRefusedError) or "refused" in text.lower():
+        cause = "connection refused (is the server running?)"
+    elif isinstance(error, http.client.RemoteDisconnected) or "RemoteDisconnected" in text:
+        cause = "the server closed the connection without answering"
+    else:
+        cause = f"the connection failed ({type(error).__name__})"
+    return ServerDidNotAnswer(f"{method} {url}: {cause}")
+
+
 @dataclass
 class Reply:
     method: str
@@ -66,11 +88,14 @@ class ApiClient:
     def __exit__(self, *exc_info):
         self.close()
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=None, headers=None, timeout=TIMEOUT):
         sent_at = time.monotonic()
-        response = self.session.request(method, self.base_url + path, data=body,
-                                        headers=headers, timeout=TIMEOUT,
-                                        allow_redirects=False)
+        try:
+            response = self.session.request(method, self.base_url + path, data=body,
+                                            headers=headers, timeout=timeout,
+                                            allow_redirects=False)
+        except requests.RequestException as error:
+            raise did_not_answer(method, self.base_url + path, error, timeout) from None
         received_at = time.monotonic()
         return Reply(method, path, response.status_code, response.headers,
                      response.content, sent_at, received_at)
@@ -84,9 +109,12 @@ class ApiClient:
         connection = connection_class(target.netloc, timeout=TIMEOUT[1])
         try:
             sent_at = time.monotonic()
-            connection.request(method, target.path + path)
-            response = connection.getresponse()
-            body = response.read()
+            try:
+                connection.request(method, target.path + path)
+                response = connection.getresponse()
+                body = response.read()
+            except (OSError, http.client.HTTPException) as error:
+                raise did_not_answer(method, self.base_url + path, error) from None
             received_at = time.monotonic()
             return Reply(method, path, response.status,
                          requests.structures.CaseInsensitiveDict(response.getheaders()),
@@ -112,14 +140,15 @@ class ApiClient:
     def cancel_order(self, order_id):
         return self.request("DELETE", f"/orders/{order_id}")
 
-    def health(self):
-        return self.request("GET", "/health")
+    def health(self, timeout=TIMEOUT):
+        return self.request("GET", "/health", timeout=timeout)
 
 
 def concurrently(base_url, count, call):
     """Run ``call(client, index)`` `count` times, each on its own thread and
     HTTP session, all released at the same moment by a barrier. Returns the
-    results in index order."""
+    results in index order. If a call fails, raises its error rather than
+    the broken barrier the other threads then see."""
     barrier = threading.Barrier(count)
 
     def run(index):
@@ -128,8 +157,16 @@ def concurrently(base_url, count, call):
             client.health()  # open the connection before the start signal
             barrier.wait(timeout=30)
             return call(client, index)
+        except BaseException:
+            barrier.abort()  # the others stop waiting for this thread at once
+            raise
         finally:
             client.close()
 
     with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(run, range(count)))
+        futures = [pool.submit(run, index) for index in range(count)]
+    errors = [future.exception() for future in futures if future.exception()]
+    causes = [error for error in errors if not isinstance(error, threading.BrokenBarrierError)]
+    if errors:
+        raise (causes or errors)[0]
+    return [future.result() for future in futures]

@@ -31,6 +31,14 @@ class Event:
         return self.data.get("orderStatus") if isinstance(self.data, dict) else None
 
 
+def handshake_failure(error):
+    if isinstance(error, (TimeoutError, websocket.WebSocketTimeoutException)):
+        return f"no handshake within {HANDSHAKE_TIMEOUT} s"
+    if isinstance(error, ConnectionRefusedError):
+        return "connection refused (is the server running?)"
+    return str(error) or type(error).__name__
+
+
 class FeedListener:
     def __init__(self, url):
         self.url = url
@@ -40,7 +48,11 @@ class FeedListener:
         self._changed = threading.Condition()
         # create_connection returns once the handshake has completed, which is
         # the moment the contract counts as subscribed.
-        self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT)
+        try:
+            self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT)
+        except (OSError, websocket.WebSocketException) as error:
+            # One line, as for a request the server does not answer (api.py).
+            raise AssertionError(f"the feed {url} could not be opened: {handshake_failure(error)}") from None
         self._socket.settimeout(READ_POLL)
         self._reader = threading.Thread(target=self._read, name="feed-listener", daemon=True)
         self._reader.start()
