@@ -17,7 +17,7 @@ DOCKERD_LOG=${TMPDIR:-/tmp}/ci-dockerd.$$.log
 ci_install_apt() {  # ci_install_apt PACKAGE...: Debian packages, CI only
   echo "engine: apt-get install $*"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 install_compose_plugin() {
