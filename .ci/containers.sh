@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$SECONDS
-step() { printf '\n== containers: %s\n' "$1"; }
+step() { printf '\n== containers [%ss]: %s\n' "$((SECONDS - start))" "$1"; }
 
 venv=.venv-containers
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -66,7 +66,13 @@ elif docker image inspect "$base" >/dev/null 2>&1; then
   echo "base image: $base cannot be pulled; using the local one: $(docker image inspect --format '{{or .Comment "pulled earlier"}}' "$base")"
 else
   echo "base image: $base cannot be pulled; building a local stand-in (.ci/base-image.sh)"
-  command -v debootstrap >/dev/null || { [ "${CI:-}" = true ] && ci_install_apt debootstrap; }
+  if ! command -v debootstrap >/dev/null; then
+    if [ "${CI:-}" != true ]; then
+      echo "base image: the stand-in needs debootstrap (apt-get install debootstrap) and root" >&2
+      exit 1
+    fi
+    ci_install_apt debootstrap
+  fi
   bash .ci/base-image.sh "$base"
 fi
 
