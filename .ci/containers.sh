@@ -1,49 +1,133 @@
 #!/usr/bin/env bash
-# The container proof without a Docker engine (called by .ci/run):
-#   1. hadolint on both Dockerfiles, actionlint (with shellcheck) on the workflow;
-#   2. docker-compose.yml against the Compose specification's schema (and the
-#      workflow against GitHub's), then the wiring the project relies on;
-#   3. the rehearsal: both images built into stand-in directories and fresh
-#      venvs from their own Dockerfiles, the api run as its CMD says on
-#      127.0.0.2, the suite's @smoke subset run against it as its
-#      ENTRYPOINT/CMD says (.ci/rehearse.py).
-# Tools come from requirements/ci.txt, in a venv of their own.
+# The containers, for real (called by .ci/run after the suite):
+#   1. linters: hadolint (Dockerfiles), shellcheck (these scripts and the
+#      suite's entrypoint), actionlint (the workflow), and docker-compose.yml
+#      and the workflow against their schemas;
+#   2. a Docker engine (.ci/engine.sh): the one running, or under CI=true
+#      Debian's docker.io and compose v2, started here and stopped at the end;
+#   3. the Dockerfiles' base image: pulled, or where it cannot be, the local
+#      stand-in (.ci/base-image.sh), built once per machine;
+#   4. the README's command: docker compose up --build
+#      --abort-on-container-exit --exit-code-from bdd; its exit code counts;
+#   5. what that run cannot show: both services get the same delays, each
+#      image holds only its own requirement set, the reports belong to the
+#      owner of the reports folder, and an unwritable one is exit 77.
+# Without an engine and without CI=true, only step 1 runs.
 set -euo pipefail
-# Every step below stands alone on its line: set -e stops at the first failure.
 cd "$(dirname "$0")/.."
-
 start=$SECONDS
-passed=0
-step() { printf '\n== containers: %s\n' "$1"; }
-ok() { passed=$((passed + 1)); }
+step() { printf '\n== containers [%ss]: %s\n' "$((SECONDS - start))" "$1"; }
 
 venv=.venv-containers
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements/ci.txt
 PATH="$PWD/$venv/bin:$PATH"  # actionlint finds shellcheck here
 export PATH
 
-step "hadolint Dockerfile.api Dockerfile.bdd"
+step "linters"
 hadolint Dockerfile.api Dockerfile.bdd
-echo "hadolint: no findings"; ok
-
-step "actionlint .github/workflows/bdd.yml"
+shellcheck .ci/run .ci/*.sh docker/bdd-entrypoint.sh
 actionlint .github/workflows/bdd.yml
-echo "actionlint: no findings"; ok
+check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/bdd.yml
 
-step "shellcheck .ci/containers.sh"
-shellcheck .ci/containers.sh
-echo "shellcheck: no findings"; ok
+step "Docker engine"
+# shellcheck source=.ci/engine.sh
+. .ci/engine.sh
+reports_aside=
+cleanup() {
+  if docker info >/dev/null 2>&1; then
+    docker compose down --volumes --remove-orphans
+  fi
+  # The host suite's reports back in ./reports, the containers' inside them.
+  if [ -n "$reports_aside" ] && [ -d reports ]; then
+    rm -rf "$reports_aside/reports/containers"
+    mv reports "$reports_aside/reports/containers"
+    mv "$reports_aside/reports" reports
+    rmdir "$reports_aside"
+  fi
+  engine_stop
+}
+trap cleanup EXIT
+if ! engine_start; then
+  echo "containers: linters passed; no engine, so no container run"
+  exit 0
+fi
 
-step "docker-compose.yml against the Compose specification"
-check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml; ok
-check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/bdd.yml; ok
+step "base image"
+base=$(sed -n 's/^FROM //p' Dockerfile.api Dockerfile.bdd | sort -u)
+if [ "$(wc -l <<<"$base")" -ne 1 ]; then
+  echo "Dockerfile.api and Dockerfile.bdd must build on one base image, not: $base" >&2
+  exit 1
+fi
+if timeout 300 docker pull --quiet "$base"; then
+  echo "base image: $base pulled"
+elif docker image inspect "$base" >/dev/null 2>&1; then
+  echo "base image: $base cannot be pulled; using the local one: $(docker image inspect --format '{{or .Comment "pulled earlier"}}' "$base")"
+else
+  echo "base image: $base cannot be pulled; building a local stand-in (.ci/base-image.sh)"
+  if ! command -v debootstrap >/dev/null; then
+    if [ "${CI:-}" != true ]; then
+      echo "base image: the stand-in needs debootstrap (apt-get install debootstrap) and root" >&2
+      exit 1
+    fi
+    ci_install_apt debootstrap
+  fi
+  bash .ci/base-image.sh "$base"
+fi
 
-step "wiring, then the rehearsal (suite: --tags=@smoke)"
-python .ci/rehearse.py -- --tags=@smoke; ok
+step "docker compose up --build --abort-on-container-exit --exit-code-from bdd"
+# The containers' suite writes ./reports; the host suite's reports (which
+# .ci/run's summary reads) wait aside meanwhile.
+if [ -e reports ]; then
+  reports_aside=$(mktemp -d)
+  mv reports "$reports_aside/"
+fi
+mkdir reports
+docker compose up --build --abort-on-container-exit --exit-code-from bdd
+ls reports/report.html reports/junit/*.xml >/dev/null
+
+step "what the run cannot show"
+# The suite must expect the delays the server has: one setting reaches both.
+TRADING_RESPONSE_DELAY=0.2,0.3 TRADING_EXECUTION_DELAY=0.4,0.5 docker compose config --format json | python -c '
+import json, sys
+services = json.load(sys.stdin)["services"]
+delays = {name: {key: services[name]["environment"].get(key) for key in ("TRADING_RESPONSE_DELAY", "TRADING_EXECUTION_DELAY")}
+          for name in ("api", "bdd")}
+assert delays["api"] == delays["bdd"] == {"TRADING_RESPONSE_DELAY": "0.2,0.3", "TRADING_EXECUTION_DELAY": "0.4,0.5"}, delays
+print("delays: both services get TRADING_RESPONSE_DELAY and TRADING_EXECUTION_DELAY")'
+# Each image holds its own requirement set only.
+only() {  # only SERVICE MODULES MISSING: its image has the ones and not the others
+  docker compose run --rm --no-deps --entrypoint python "$1" -c '
+import importlib.util, sys
+has, has_not = sys.argv[1].split(","), sys.argv[2].split(",")
+wrong = [m + " missing" for m in has if not importlib.util.find_spec(m)]
+wrong += [m + " present" for m in has_not if importlib.util.find_spec(m)]
+sys.exit("this image has the wrong requirement set: " + ", ".join(wrong) if wrong else 0)' "$2" "$3"
+}
+only api sanic,trading_server behave
+only bdd behave,hamcrest,websocket sanic,trading_server
+echo "images: api holds the server without the suite, bdd the suite without the server"
+# The reports belong to the folder's owner, whoever runs compose (here root);
+# an unwritable folder stops the suite before any scenario, with exit 77.
+owned=$(mktemp -d)
+chown 1234:1234 "$owned"
+docker compose run --rm --no-deps --volume "$owned:/app/reports" bdd --dry-run --tags=@smoke >/dev/null
+echo "reports: written into a folder owned by 1234:1234 (stat):"
+stat -c '%u:%g %n' "$owned" "$owned/report.html" "$owned/junit"
+if [ -n "$(find "$owned" \( ! -user 1234 -o ! -group 1234 \) -print)" ]; then
+  echo "reports: not all written as 1234:1234, the folder's owner" >&2
+  exit 1
+fi
+chmod 0555 "$owned"
+status=0
+docker compose run --rm --no-deps --volume "$owned:/app/reports" bdd --dry-run || status=$?
+rm -rf "$owned"
+if [ "$status" -ne 77 ]; then
+  echo "reports: an unwritable folder gave exit $status, not 77" >&2
+  exit 1
+fi
+echo "reports: an unwritable folder is exit 77, before any scenario"
 
 echo
-echo "containers: the container proof took $((SECONDS - start))s"
-echo "containers: ${passed} passed, 0 failed"
+echo "containers: passed in $((SECONDS - start))s"
