@@ -12,6 +12,7 @@ from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
 from sanic.handlers import ErrorHandler
 
 from .api import error, orders
+from .cors import enable_cors
 from .docs import docs
 from .execution import ExecutionScheduler
 from .feed import Feed
@@ -68,6 +69,8 @@ def create_app(settings: Settings) -> Sanic:
         _publish_reports(app, settings.reports_dir)
     if not settings.quiet:
         _log_every_request(app)
+    # After the request log's clock starts: a preflight is answered, and logged, here.
+    enable_cors(app, settings.cors_origins, _methods_served)
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
