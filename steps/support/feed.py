@@ -14,6 +14,9 @@ import websocket
 
 HANDSHAKE_TIMEOUT = 10
 READ_POLL = 1.0  # how often the reader checks whether it should stop
+# A PENDING event is sent when the order is created, before the confirmation
+# leaves the server; this only allows for the two taking different paths.
+EVENT_IN_FLIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,9 @@ class Event:
 
 
 class FeedListener:
-    def __init__(self, url):
+    def __init__(self, url, **handshake):
+        """`handshake`: websocket-client's options, e.g. `origin=` or
+        `suppress_origin=True` (it sends the feed's own address by default)."""
         self.url = url
         self._events = []
         self._error = None
@@ -40,7 +45,7 @@ class FeedListener:
         self._changed = threading.Condition()
         # create_connection returns once the handshake has completed, which is
         # the moment the contract counts as subscribed.
-        self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT)
+        self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT, **handshake)
         self._socket.settimeout(READ_POLL)
         self._reader = threading.Thread(target=self._read, name="feed-listener", daemon=True)
         self._reader.start()

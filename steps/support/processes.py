@@ -10,6 +10,8 @@ import time
 
 import requests
 
+from steps.support.api import ApiClient
+
 START_DEADLINE = 30
 STOP_DEADLINE = 10
 
@@ -36,8 +38,8 @@ class LocalServer:
     """`python -m trading_server` on a free local port, its output in a log
     file (a pipe nobody reads could fill up and block the server)."""
 
-    def __init__(self, *extra_args, env=None):
-        self.port = free_port()
+    def __init__(self, *extra_args, env=None, port=None):
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
@@ -141,3 +143,21 @@ class OutputWatcher:
         stop_process(self.process)
         self._reader.join(timeout=STOP_DEADLINE)
         self.process.stdout.close()
+
+
+def use_own_platform(context, *args, port=None):
+    """Start a platform for this scenario and point its steps at it.
+
+    Every step that talks to "the platform" (`context.api`, `base_url`,
+    `feed_url`) then uses it until the scenario ends: behave drops what a
+    scenario sets on the context. The hooks stop it.
+    """
+    server = LocalServer(*args, port=port)
+    context.processes.append(server)
+    server.wait_until_healthy()
+    context.api.close()
+    context.api = ApiClient(server.base_url)
+    context.base_url = server.base_url
+    context.feed_url = context.api.feed_url
+    context.platform = server
+    return server
