@@ -16,6 +16,7 @@ from .cors import enable_cors
 from .docs import docs
 from .execution import ExecutionScheduler
 from .feed import Feed
+from .live import live
 from .orders import OrderBook
 from .settings import Settings
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> Sanic:
     app.ctx.extensions = []
     app.blueprint(orders)
     app.blueprint(docs)
+    app.blueprint(live)
     if settings.reports_dir is not None:
         _publish_reports(app, settings.reports_dir)
     if not settings.quiet:
