@@ -8,10 +8,12 @@ import atexit
 import os
 
 from steps.support.api import ApiClient
+from steps.support.browser import find_chromium
 from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
 from steps.support.processes import LocalServer
 
 PLATFORM_TAG = "platform"
+BROWSER_TAG = "browser"
 # The contract's extensions: a scenario tagged with one runs only against a
 # server whose /health lists it.
 EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
@@ -42,6 +44,10 @@ def before_scenario(context, scenario):
     if PLATFORM_TAG in scenario.effective_tags and context.local_server is None:
         scenario.skip(reason="tests this implementation's extras: "
                              "runs only when the suite starts the server itself (API_URL is set)")
+        return
+    if BROWSER_TAG in scenario.effective_tags and not find_chromium():
+        scenario.skip(reason="needs Chromium: install it (e.g. apt-get install chromium) "
+                             "or set CHROMIUM to its path")
         return
     missing = sorted((EXTENSION_TAGS & set(scenario.effective_tags)) - context.server_extensions)
     if missing:
