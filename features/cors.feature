@@ -27,6 +27,14 @@ Feature: Pages on other origins (CORS)
     When a page on another origin sends OPTIONS to the orders without asking a browser's question
     Then I am refused with status 405 and told the allowed methods GET, POST
 
+  Scenario: The API description tells front-end developers about the preflight
+    When I fetch the OpenAPI document
+    Then it is a valid OpenAPI 3 document
+    And it describes these operations with their answers:
+      | method  | path              | statuses      |
+      | OPTIONS | /orders           | 204, 403, 405 |
+      | OPTIONS | /orders/{orderId} | 204, 403, 405 |
+
   Scenario Outline: A page on another origin may read every answer: <answer>
     When a page on another origin <request>
     Then the page may read the answer, and its Location, Feed-Seq, Idempotent-Replayed and Retry-After headers

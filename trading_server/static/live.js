@@ -64,6 +64,7 @@ async function connect() {
         socket.close();
         return;
       }
+      if (feed !== socket) return; // it closed meanwhile: a new try is under way
       early.forEach(receive);
       early = null;
     }
@@ -86,8 +87,8 @@ function retryLater() {
 function receive(event) {
   if (sequenced) {
     if (event.seq !== lastSeq + 1) {
-      // A gap (events no longer retained) or a new count (the server
-      // restarted): start again from the list.
+      // A gap (events no longer retained) or a count that started again
+      // (the server restarted): start again from the list.
       lastSeq = null;
       feed.close();
       return;
