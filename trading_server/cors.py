@@ -52,6 +52,14 @@ def _is_own_address(origin: str, request: Request) -> bool:
     return urlsplit(origin).netloc.lower() == request.host.lower()
 
 
+def _refused(request: Request) -> BaseHTTPResponse:
+    return error(
+        403,
+        f"origin {request.headers['origin']} is not allowed to call this platform from a "
+        "browser (--cors-origins / TRADING_CORS_ORIGINS)",
+    )
+
+
 def enable_cors(
     app: Sanic, allowed: tuple[str, ...], methods_served: Callable[[Request], list[str]]
 ) -> None:
@@ -68,23 +76,17 @@ def enable_cors(
 
     @app.on_request
     async def check_origin(request: Request) -> BaseHTTPResponse | None:
-        origin = request.headers.get("origin")
-        if origin is None:
+        if "origin" not in request.headers:
             return None
-        refused = error(
-            403,
-            f"origin {origin} is not allowed to call this platform from a browser "
-            "(--cors-origins / TRADING_CORS_ORIGINS)",
-        )
         if request.route is not None and request.route.extra.websocket:
-            return None if policy.accepts(request) else refused
+            return None if policy.accepts(request) else _refused(request)
         if request.method != "OPTIONS" or "access-control-request-method" not in request.headers:
             return None
         methods = methods_served(request)
         if not methods:
             return None  # no such path: the usual 404
         if not policy.accepts(request):
-            return refused
+            return _refused(request)
         return empty(
             headers={
                 "Access-Control-Allow-Methods": ", ".join(methods),
