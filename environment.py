@@ -14,6 +14,7 @@ from steps.support.processes import LocalServer
 
 PLATFORM_TAG = "platform"
 BROWSER_TAG = "browser"
+NO_CHROMIUM = "no Chromium found (apt-get install chromium, or set CHROMIUM to its path)"
 # The contract's extensions: a scenario tagged with one runs only against a
 # server whose /health lists it.
 EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
@@ -38,6 +39,8 @@ def before_all(context):
         context.server_extensions = set(client.health().json().get("extensions", []))
     print(f"Testing {context.base_url} (response delay {RESPONSE_DELAY}, "
           f"execution delay {EXECUTION_DELAY})")
+    if not find_chromium():
+        print(f"Scenarios tagged @{BROWSER_TAG} are skipped: {NO_CHROMIUM}.")
 
 
 def before_scenario(context, scenario):
@@ -46,8 +49,7 @@ def before_scenario(context, scenario):
                              "runs only when the suite starts the server itself (API_URL is set)")
         return
     if BROWSER_TAG in scenario.effective_tags and not find_chromium():
-        scenario.skip(reason="needs Chromium: install it (e.g. apt-get install chromium) "
-                             "or set CHROMIUM to its path")
+        scenario.skip(reason=NO_CHROMIUM)
         return
     missing = sorted((EXTENSION_TAGS & set(scenario.effective_tags)) - context.server_extensions)
     if missing:

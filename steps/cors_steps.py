@@ -5,10 +5,10 @@ import uuid
 
 import websocket
 from behave import given, register_type, then, when
-from hamcrest import (assert_that, equal_to, greater_than, has_entry, has_item, has_items,
+from hamcrest import (assert_that, equal_to, greater_than, has_entry, has_items,
                       is_in, is_not, less_than)
 
-from steps.support.checks import answered, answered_with_error
+from steps.support.checks import answered
 from steps.support.delays import AT_ONCE
 from steps.support.feed import EVENT_IN_FLIGHT, FeedListener
 from steps.support.processes import use_own_platform
