@@ -24,7 +24,7 @@ from urllib.parse import quote
 import requests
 import websocket
 
-from steps.support.processes import stop_process
+from steps.support.processes import STOP_DEADLINE, stop_process
 
 START_DEADLINE = 30
 COMMAND_TIMEOUT = 30
@@ -100,6 +100,13 @@ class Browser:
     def stop(self):
         socket = getattr(self, "_socket", None)
         if socket is not None:
+            # Closed this way, Chromium's helper processes finish writing to
+            # the profile before it exits, so the profile can be removed.
+            try:
+                socket.send(json.dumps({"id": 0, "method": "Browser.close"}))
+                self.process.wait(timeout=STOP_DEADLINE)
+            except (websocket.WebSocketException, OSError, subprocess.TimeoutExpired):
+                pass  # stop_process insists
             socket.close()
         stop_process(self.process)
         self.log.close()
