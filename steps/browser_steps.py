@@ -281,7 +281,8 @@ def step_platform_stops(context):
 
 @then('the live page says it is reconnecting')
 def step_live_reconnecting(context):
-    wait_for_connection(context, "reconnecting", PAGE_LATENCY + 1)
+    # The platform closes the feed as it stops (close code 1001).
+    wait_for_connection(context, "reconnecting", EVENT_IN_FLIGHT + PAGE_LATENCY)
     context.browser.screenshot("live-reconnecting")
 
 
