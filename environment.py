@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 from behave.formatter._registry import register_as
 
 from steps.support.api import ApiClient, ServerDidNotAnswer
+from steps.support.browser import find_chromium
 from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
 from steps.support.processes import LocalServer
 from steps.support.report import RUN, ConsoleReport, HtmlReport
@@ -23,6 +24,8 @@ register_as("html", HtmlReport)
 register_as("pretty", ConsoleReport)
 
 PLATFORM_TAG = "platform"
+BROWSER_TAG = "browser"
+NO_CHROMIUM = "no Chromium found (apt-get install chromium, or set CHROMIUM to its path)"
 # The contract's extensions: a scenario tagged with one runs only against a
 # server whose /health lists it.
 EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
@@ -63,6 +66,8 @@ def before_all(context):
     with ApiClient(context.base_url) as client:
         context.feed_url = client.feed_url
     print(f"Testing {context.base_url} ({RUN.expected})")
+    if not find_chromium():
+        print(f"Scenarios tagged @{BROWSER_TAG} are skipped: {NO_CHROMIUM}.")
 
 
 def offered_extensions(base_url):
@@ -113,6 +118,9 @@ def before_scenario(context, scenario):
     if PLATFORM_TAG in scenario.effective_tags and context.local_server is None:
         scenario.skip(reason="tests this implementation's extras: "
                              "runs only when the suite starts the server itself (API_URL is set)")
+        return
+    if BROWSER_TAG in scenario.effective_tags and not find_chromium():
+        scenario.skip(reason=NO_CHROMIUM)
         return
     missing = sorted((EXTENSION_TAGS & set(scenario.effective_tags)) - context.server_extensions)
     if missing:

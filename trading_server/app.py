@@ -11,9 +11,11 @@ from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
 from sanic.handlers import ErrorHandler
 
 from .api import error, orders
+from .cors import enable_cors
 from .docs import docs
 from .execution import ExecutionScheduler
 from .feed import Feed
+from .live import live
 from .orders import OrderBook
 from .pages import pages, publish_reports
 from .settings import Settings
@@ -67,10 +69,13 @@ def create_app(settings: Settings) -> Sanic:
     app.blueprint(orders)
     app.blueprint(docs)
     app.blueprint(pages)
+    app.blueprint(live)
     if settings.reports_dir is not None:
         publish_reports(app, settings.reports_dir)
     if not settings.quiet:
         _log_every_request(app)
+    # After the request log's clock starts: a preflight is answered, and logged, here.
+    enable_cors(app, settings.cors_origins, _methods_served)
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:

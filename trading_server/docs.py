@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sanic import Blueprint, Request, html, json
 
+from .cors import ALLOWED_HEADERS, EXPOSED_HEADERS, PREFLIGHT_MAX_AGE
 from .validation import MAX_QUANTITY, MAX_STOCKS_LENGTH
 
 docs = Blueprint("docs")
@@ -81,6 +82,41 @@ def _page(summary: str, operation_id: str) -> dict:
     }
 
 
+def _preflight(methods: str) -> dict:
+    """A browser's CORS preflight, answered at once (the `cors` extension)."""
+    return {
+        "summary": "CORS preflight: may a page on another origin call this path?",
+        "description": "Sent by browsers, not by client code. Answered at once (no response "
+        "delay) when the Origin is allowed (by default any; --cors-origins narrows it). "
+        "Every answer to an allowed Origin, errors included, carries "
+        "Access-Control-Allow-Origin and Access-Control-Expose-Headers (" + EXPOSED_HEADERS
+        + "). An OPTIONS without these request headers is a 405.",
+        "parameters": [
+            {"name": "Origin", "in": "header", "required": True, "schema": {"type": "string"},
+             "example": "http://localhost:3000"},
+            {"name": "Access-Control-Request-Method", "in": "header", "required": True,
+             "schema": {"type": "string"}, "example": methods.split(", ")[-1]},
+        ],
+        "responses": {
+            "204": {
+                "description": "the origin may call this path",
+                "headers": {
+                    name: {"schema": {"type": "string"}, "example": example}
+                    for name, example in (
+                        ("Access-Control-Allow-Origin", "*"),
+                        ("Access-Control-Allow-Methods", methods),
+                        ("Access-Control-Allow-Headers", ALLOWED_HEADERS),
+                        ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
+                    )
+                },
+            },
+            "403": _error("403 origin not allowed", "origin http://localhost:4000 is not allowed "
+                          "to call this platform from a browser (--cors-origins / TRADING_CORS_ORIGINS)"),
+            "405": _error("405 not a preflight", "Method OPTIONS not allowed for URL /orders"),
+        },
+    }
+
+
 _NOT_FOUND = _error("404 no such order", "order 'no-such-id' not found")
 _ORDER_ID_PARAMETER = {
     "name": "orderId",
@@ -107,7 +143,9 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                 "unless cancelled first. Every status change is pushed to the WebSocket "
                 "feed at /ws as "
                 '{"orderId", "orderStatus", "stocks", "quantity", "timestamp"}. '
-                "An unknown path is a 404 naming it, in the same JSON error shape."
+                "An unknown path is a 404 naming it, in the same JSON error shape. "
+                "Pages on other origins may call the API (CORS, by default from any origin); "
+                "the feed refuses a WebSocket handshake from an origin not allowed with a 403."
             ),
         },
         "tags": [
@@ -177,6 +215,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                         }
                     },
                 },
+                "options": _preflight("GET, POST"),
             },
             "/orders/{orderId}": {
                 "parameters": [_ORDER_ID_PARAMETER],
@@ -212,6 +251,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                         ),
                     },
                 },
+                "options": _preflight("GET, DELETE"),
             },
             "/health": {
                 "get": {
@@ -250,6 +290,9 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
             },
             "/docs": {
                 "get": _page("This interactive documentation (works offline)", "docs"),
+            },
+            "/live": {
+                "get": _page("The live order page: orders as they change, place and cancel", "live"),
             },
             "/docs/openapi.json": {
                 "get": {

@@ -61,6 +61,7 @@ class Place(NamedTuple):
 def _places(request: Request) -> list[Place]:
     feed = f"{'wss' if request.scheme == 'https' else 'ws'}://{request.host}/ws"
     places = [
+        Place("Live orders", "/live", "every order and its status as it changes; place and cancel"),
         Place("API documentation", "/docs", "interactive: read and try every order endpoint"),
         Place("OpenAPI document", "/docs/openapi.json", "the API's machine-readable description"),
         Place("Order event feed", feed, "WebSocket: every status change of every order, as JSON"),

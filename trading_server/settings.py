@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence, TypeVar
+from urllib.parse import urlsplit
 
 T = TypeVar("T")
 
@@ -67,6 +68,36 @@ def _host(text: str) -> str:
     return text
 
 
+def _origins(text: str) -> tuple[str, ...]:
+    """Comma-separated web origins; `*` for any, `none` for none."""
+    if text.strip() == "*":
+        return ("*",)
+    if text.strip().lower() == "none":
+        return ()
+    return tuple(_origin(item.strip()) for item in text.split(","))
+
+
+def _origin(text: str) -> str:
+    """One origin as a browser sends it in `Origin`: scheme://host[:port]."""
+    parts = urlsplit(text)
+    try:
+        well_formed = (
+            parts.scheme in ("http", "https")
+            and bool(parts.hostname)
+            and parts.path in ("", "/")
+            and not (parts.query or parts.fragment or parts.username)
+            and parts.port != 0
+        )
+    except ValueError:  # .port: not a number from 0 to 65535
+        well_formed = False
+    if not well_formed:
+        raise ValueError(
+            f"expected origins such as http://localhost:3000 (comma-separated), * or none, "
+            f"got {text!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
 def _directory(text: str) -> Path:
     path = Path(text)
     if not path.is_dir():
@@ -107,6 +138,14 @@ _OPTIONS = {
         "DIR",
         "directory whose files are published read-only at /reports/ (off by default)",
     ),
+    "cors_origins": _Option(
+        "--cors-origins",
+        "TRADING_CORS_ORIGINS",
+        "*",
+        "LIST|none",
+        "web origins whose pages may call the platform from a browser, comma-separated "
+        "(*: any; none: only pages the platform serves itself)",
+    ),
 }
 
 
@@ -117,6 +156,7 @@ class Settings:
     response_delay: DelayRange = DelayRange(0.1, 1.0)
     execution_delay: DelayRange = DelayRange(1.5, 3.0)
     reports_dir: Path | None = None
+    cors_origins: tuple[str, ...] = ("*",)
     quiet: bool = False
 
     @classmethod
@@ -149,6 +189,7 @@ class Settings:
             response_delay=value("response_delay", DelayRange.parse),
             execution_delay=value("execution_delay", DelayRange.parse),
             reports_dir=value("reports_dir", _directory),
+            cors_origins=value("cors_origins", _origins),
             quiet=args.quiet,
         )
 

@@ -14,6 +14,9 @@ import websocket
 
 HANDSHAKE_TIMEOUT = 10
 READ_POLL = 1.0  # how often the reader checks whether it should stop
+# A PENDING event is sent when the order is created, before the confirmation
+# leaves the server; this only allows for the two taking different paths.
+EVENT_IN_FLIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,20 @@ def handshake_failure(error):
     return str(error) or type(error).__name__
 
 
+class FeedRefused(AssertionError):
+    """The server answered the handshake with an HTTP error instead of opening the feed."""
+
+    def __init__(self, url, status, body):
+        body = (body or b"")[:500].decode("utf-8", "replace")
+        super().__init__(f"the feed {url} was refused: HTTP {status} {body!r}")
+        self.status = status
+        self.body = body
+
+
 class FeedListener:
-    def __init__(self, url):
+    def __init__(self, url, **handshake):
+        """`handshake`: websocket-client's options, e.g. `origin=` or
+        `suppress_origin=True` (it sends the feed's own address by default)."""
         self.url = url
         self._events = []
         self._error = None
@@ -49,7 +64,9 @@ class FeedListener:
         # create_connection returns once the handshake has completed, which is
         # the moment the contract counts as subscribed.
         try:
-            self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT)
+            self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT, **handshake)
+        except websocket.WebSocketBadStatusException as refusal:
+            raise FeedRefused(url, refusal.status_code, refusal.resp_body) from None
         except (OSError, websocket.WebSocketException) as error:
             # One line, as for a request the server does not answer (api.py).
             raise AssertionError(f"the feed {url} could not be opened: {handshake_failure(error)}") from None

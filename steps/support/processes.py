@@ -10,6 +10,8 @@ import time
 
 import requests
 
+from steps.support.api import ApiClient
+
 START_DEADLINE = 30
 STOP_DEADLINE = 10
 
@@ -141,3 +143,21 @@ class OutputWatcher:
         stop_process(self.process)
         self._reader.join(timeout=STOP_DEADLINE)
         self.process.stdout.close()
+
+
+def use_own_platform(context, *args, port=None):
+    """Start a platform for this scenario and point its steps at it.
+
+    Every step that talks to "the platform" (`context.api`, `base_url`,
+    `feed_url`) then uses it until the scenario ends: behave drops what a
+    scenario sets on the context. The hooks stop it.
+    """
+    server = LocalServer(*args, port=port)
+    context.processes.append(server)
+    server.wait_until_healthy()
+    context.api.close()
+    context.api = ApiClient(server.base_url)
+    context.base_url = server.base_url
+    context.feed_url = context.api.feed_url
+    context.platform = server
+    return server

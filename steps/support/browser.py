@@ -1,0 +1,230 @@
+"""A real browser for the suite: headless Chromium driven over the DevTools
+protocol.
+
+Chromium started with `--remote-debugging-port` accepts JSON commands
+(`Page.navigate`, `Runtime.evaluate`, `Page.captureScreenshot`) on a
+WebSocket, which websocket-client speaks: no WebDriver to install. Waits
+run inside the page (a promise that settles when a condition holds or its
+deadline passes), so the suite never sleeps.
+
+Also here: a web page on another origin, served from a second local port.
+"""
+import base64
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import quote
+
+import requests
+import websocket
+
+from steps.support.processes import STOP_DEADLINE, stop_process
+
+START_DEADLINE = 30
+COMMAND_TIMEOUT = 30
+WINDOW = (1280, 900)
+# The flags recommended for a headless browser in CI: no GPU, no sandbox
+# (containers run as root), nothing fetched from the network by itself.
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--window-size={},{}".format(*WINDOW), "--remote-debugging-port=0",
+]
+SCREENSHOTS = Path("reports") / "screenshots"
+OTHER_ORIGIN_PAGE = Path(__file__).with_name("other_origin.html")
+
+
+def find_chromium():
+    """The browser to drive: $CHROMIUM, else chromium on the PATH (None if neither)."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class PageError(AssertionError):
+    """A script in the page failed, or a wait in the page ran out."""
+
+
+class Browser:
+    """One headless Chromium with a fresh profile, and its one tab."""
+
+    def __init__(self, executable):
+        self.profile = tempfile.TemporaryDirectory(prefix="suite-chromium-", ignore_cleanup_errors=True)
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        self._events = []
+        self._next_id = 0
+        try:
+            port = self._debugging_port()
+            pages = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=5).json()
+            address = next(target["webSocketDebuggerUrl"] for target in pages if target["type"] == "page")
+            # No Origin header: Chromium refuses DevTools clients that send one it does not know.
+            self._socket = websocket.create_connection(address, timeout=COMMAND_TIMEOUT,
+                                                       suppress_origin=True)
+            # The whole window is the page, so screenshots are WIDTH x HEIGHT.
+            self.command("Emulation.setDeviceMetricsOverride", width=WINDOW[0], height=WINDOW[1],
+                         deviceScaleFactor=1, mobile=False)
+            self.command("Page.enable")
+            self.command("Runtime.enable")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _debugging_port(self):
+        """Chromium writes the port it chose to DevToolsActivePort in the profile."""
+        port_file = Path(self.profile.name) / "DevToolsActivePort"
+        deadline = time.monotonic() + START_DEADLINE
+        while time.monotonic() < deadline:
+            if port_file.exists():
+                lines = port_file.read_text().splitlines()
+                if lines and lines[0].isdigit():
+                    return int(lines[0])
+            try:
+                # Doubles as the pause between looks and as a crash check.
+                self.process.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            raise RuntimeError(f"Chromium exited with status {self.process.returncode}:\n{self.output()}")
+        raise RuntimeError(f"Chromium did not open its debugging port within {START_DEADLINE} s")
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-3000:]
+
+    def stop(self):
+        socket = getattr(self, "_socket", None)
+        if socket is not None:
+            # Closed this way, Chromium's helper processes finish writing to
+            # the profile before it exits, so the profile can be removed.
+            try:
+                socket.send(json.dumps({"id": 0, "method": "Browser.close"}))
+                self.process.wait(timeout=STOP_DEADLINE)
+            except (websocket.WebSocketException, OSError, subprocess.TimeoutExpired):
+                pass  # stop_process insists
+            socket.close()
+        stop_process(self.process)
+        self.log.close()
+        self.profile.cleanup()
+
+    # -- The DevTools protocol ----------------------------------------------
+
+    def command(self, method, timeout=COMMAND_TIMEOUT, **params):
+        """Send one command and return its result; events read meanwhile are kept."""
+        self._next_id += 1
+        self._socket.settimeout(timeout)
+        self._socket.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self._socket.recv())
+            if message.get("id") == self._next_id:
+                if "error" in message:
+                    raise RuntimeError(f"Chromium refused {method}: {message['error']}")
+                return message["result"]
+            if "method" in message:
+                self._events.append(message)
+
+    def _wait_for_event(self, method, timeout):
+        deadline = time.monotonic() + timeout
+        while not any(event["method"] == method for event in self._events):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PageError(f"the browser did not report {method} within {timeout} s")
+            self._socket.settimeout(remaining)
+            message = json.loads(self._socket.recv())
+            if "method" in message:
+                self._events.append(message)
+
+    def page_errors(self):
+        """Uncaught errors and console errors of the page's scripts so far."""
+        errors = []
+        for event in self._events:
+            if event["method"] == "Runtime.exceptionThrown":
+                details = event["params"]["exceptionDetails"]
+                errors.append(details.get("exception", {}).get("description") or details["text"])
+            elif event["method"] == "Runtime.consoleAPICalled" and event["params"]["type"] == "error":
+                errors.append(" ".join(str(arg.get("value", arg.get("description")))
+                                       for arg in event["params"]["args"]))
+        return errors
+
+    # -- What the steps use ---------------------------------------------------
+
+    def open(self, url):
+        """Load `url` in the tab and wait for its load event."""
+        self._events.clear()
+        result = self.command("Page.navigate", url=url)
+        if result.get("errorText"):
+            raise PageError(f"the browser could not open {url}: {result['errorText']}")
+        self._wait_for_event("Page.loadEventFired", COMMAND_TIMEOUT)
+
+    def evaluate(self, expression, timeout=COMMAND_TIMEOUT):
+        """The value of a JavaScript expression in the page (a promise is awaited)."""
+        result = self.command("Runtime.evaluate", timeout=timeout + 5, expression=expression,
+                              awaitPromise=True, returnByValue=True)
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            raise PageError("the page's script failed: "
+                            + (details.get("exception", {}).get("description") or details["text"]))
+        return result["result"].get("value")
+
+    def wait_until(self, condition, timeout, what):
+        """Wait in the page until the JavaScript expression `condition` is
+        truthy, up to `timeout` seconds; returns its value."""
+        value = self.evaluate(f"""new Promise(resolve => {{
+            const deadline = performance.now() + {timeout * 1000};
+            const check = () => {{
+                let value = null;
+                try {{ value = ({condition}); }} catch (error) {{}}
+                if (value || performance.now() > deadline) resolve(value || null);
+                else setTimeout(check, 25);
+            }};
+            check();
+        }})""", timeout=timeout)
+        if value is None:  # (a truthy DOM element comes back as {})
+            errors = self.page_errors()
+            raise PageError(f"the page did not show {what} within {timeout:.1f} s"
+                            + (f"; its scripts reported: {errors}" if errors else ""))
+        return value
+
+    def screenshot(self, name):
+        """Save what the tab shows as reports/screenshots/NAME.png."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        path.write_bytes(base64.b64decode(self.command("Page.captureScreenshot", format="png")["data"]))
+        return path
+
+
+class OtherOriginSite:
+    """A web page on another origin than the platform's: a second local port
+    serving a small web trading client (other_origin.html)."""
+
+    def __init__(self):
+        page = OTHER_ORIGIN_PAGE.read_bytes()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - the name http.server calls
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass  # the suite's console is for the scenarios
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="other-origin",
+                                        daemon=True)
+        self._thread.start()
+
+    def page_url(self, api_url):
+        return f"{self.origin}/?api={quote(api_url, safe='')}"
+
+    def stop(self):
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,106 @@
+"""Browser clients on other origins: the contract's `cors` extension.
+
+A browser lets a page on another origin call the platform only once the
+platform has said yes: to a preflight (`OPTIONS` with
+`Access-Control-Request-Method`) before a request that is not "simple"
+(a JSON `POST`, a `DELETE`), and in `Access-Control-Allow-Origin` on every
+answer. A WebSocket handshake gets no such protection from the browser,
+so the feed checks the handshake's `Origin` itself.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+from urllib.parse import urlsplit
+
+from sanic import Request, Sanic, empty
+from sanic.response import BaseHTTPResponse
+
+from .api import error
+
+ANY_ORIGIN = "*"
+ALLOWED_HEADERS = "Content-Type, Idempotency-Key"
+EXPOSED_HEADERS = "Location, Feed-Seq, Idempotent-Replayed, Retry-After"
+# Seconds a browser may reuse a preflight's answer instead of asking again.
+PREFLIGHT_MAX_AGE = "600"
+
+
+class OriginPolicy:
+    """Which web origins may call the platform from a browser."""
+
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        self.any = ANY_ORIGIN in allowed
+        self._allowed = frozenset(allowed)
+
+    @property
+    def is_on(self) -> bool:
+        return bool(self._allowed)
+
+    def allows(self, origin: str) -> bool:
+        return self.any or origin.lower() in self._allowed
+
+    def accepts(self, request: Request) -> bool:
+        """Whether to serve a request: no `Origin` (not a browser on
+        another origin), the platform's own address, or an allowed origin."""
+        origin = request.headers.get("origin")
+        return origin is None or _is_own_address(origin, request) or self.allows(origin)
+
+
+def _is_own_address(origin: str, request: Request) -> bool:
+    # Host against host, as browsers compare origins, ignoring the scheme: a
+    # TLS proxy in front of the platform turns https into http.
+    return urlsplit(origin).netloc.lower() == request.host.lower()
+
+
+def _refused(request: Request) -> BaseHTTPResponse:
+    return error(
+        403,
+        f"origin {request.headers['origin']} is not allowed to call this platform from a "
+        "browser (--cors-origins / TRADING_CORS_ORIGINS)",
+    )
+
+
+def enable_cors(
+    app: Sanic, allowed: tuple[str, ...], methods_served: Callable[[Request], list[str]]
+) -> None:
+    """Answer preflights, label answers for the browser, guard the feed.
+
+    `methods_served(request)` lists the methods the router serves at the
+    request's path. Middleware runs before a handler, so a preflight is
+    answered without the response delay and a refused handshake never
+    completes.
+    """
+    policy = OriginPolicy(allowed)
+    if policy.is_on:
+        app.ctx.extensions.append("cors")
+
+    @app.on_request
+    async def check_origin(request: Request) -> BaseHTTPResponse | None:
+        if "origin" not in request.headers:
+            return None
+        if request.route is not None and request.route.extra.websocket:
+            return None if policy.accepts(request) else _refused(request)
+        if request.method != "OPTIONS" or "access-control-request-method" not in request.headers:
+            return None
+        methods = methods_served(request)
+        if not methods:
+            return None  # no such path: the usual 404
+        if not policy.accepts(request):
+            return _refused(request)
+        return empty(
+            headers={
+                "Access-Control-Allow-Methods": ", ".join(methods),
+                "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+                "Access-Control-Max-Age": PREFLIGHT_MAX_AGE,
+            }
+        )
+
+    @app.on_response
+    async def allow_origin(request: Request, response: BaseHTTPResponse) -> None:
+        if not policy.any:
+            # The answer depends on the Origin: caches must not mix them up.
+            response.headers["Vary"] = "Origin"
+        origin = request.headers.get("origin")
+        if origin is not None and policy.allows(origin):
+            response.headers["Access-Control-Allow-Origin"] = ANY_ORIGIN if policy.any else origin
+            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
