@@ -8,10 +8,15 @@ from functools import wraps
 from sanic import Blueprint, Request, Websocket, empty, json
 from sanic.response import JSONResponse
 
+from .feed import InvalidSince, parse_since
 from .orders import OrderNotCancellable, OrderNotFound
 from .validation import InvalidOrder, parse_new_order
 
 orders = Blueprint("orders")
+feed = Blueprint("feed")
+
+#: The `sequence` extension's header: the `seq` of the latest event an answer reflects.
+FEED_SEQ = "Feed-Seq"
 
 
 def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
@@ -48,18 +53,18 @@ async def place_order(request: Request):
 @orders.get("/orders")
 @delayed
 async def list_orders(request: Request):
-    orders_now, _ = await request.app.ctx.book.all()
-    return json([order.to_json() for order in orders_now])
+    orders_now, seq = await request.app.ctx.book.all()
+    return json([order.to_json() for order in orders_now], headers={FEED_SEQ: str(seq)})
 
 
 @orders.get("/orders/<order_id:str>")
 @delayed
 async def get_order(request: Request, order_id: str):
     try:
-        order, _ = await request.app.ctx.book.get(order_id)
+        order, seq = await request.app.ctx.book.get(order_id)
     except OrderNotFound as problem:
         return error(404, str(problem))
-    return json(order.to_json())
+    return json(order.to_json(), headers={FEED_SEQ: str(seq)})
 
 
 @orders.delete("/orders/<order_id:str>")
@@ -79,6 +84,15 @@ async def health(request: Request):
     return json({"status": "ok", "extensions": request.app.ctx.extensions})
 
 
-@orders.websocket("/ws")
+@feed.on_request
+async def read_since(request: Request):
+    """Refuse a malformed `since` before the WebSocket handshake is answered."""
+    try:
+        request.ctx.since = parse_since(request.get_args(keep_blank_values=True).getlist("since"))
+    except InvalidSince as problem:
+        return error(400, str(problem))
+
+
+@feed.websocket("/ws")
 async def order_feed(request: Request, ws: Websocket):
-    await request.app.ctx.feed.serve(ws)
+    await request.app.ctx.feed.serve(ws, request.ctx.since)
