@@ -65,7 +65,7 @@ def create_app(settings: Settings) -> Sanic:
     app.ctx.extensions = []
     app.blueprint(orders)
     app.blueprint(feed)
-    app.ctx.extensions.append("sequence")
+    app.ctx.extensions += ["sequence", "idempotency"]
     app.blueprint(docs)
     if settings.reports_dir is not None:
         _publish_reports(app, settings.reports_dir)
