@@ -68,6 +68,8 @@ class ExecutionScheduler:
                 except StoreUnavailable:
                     # Still pending in the store: a sweep executes it later.
                     log.warning("the store is unreachable; order %s was not executed", order_id)
+                except Exception:  # noqa: BLE001 - the one executor must outlive any order
+                    log.exception("executing order %s failed", order_id)
 
     async def _sweep(self) -> None:
         while True:

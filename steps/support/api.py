@@ -119,8 +119,8 @@ class ApiClient:
 
 
 class BackgroundOrders:
-    """Orders placed one after another from a few threads, every other one
-    cancelled at once, until `close()`: a platform where orders keep changing."""
+    """Orders placed and at once cancelled, one after another on a few
+    threads, until `close()`: a platform where orders keep changing."""
 
     def __init__(self, base_url, threads=3):
         self._base_url = base_url
