@@ -1,4 +1,4 @@
-"""The app factory: wires settings, the order book, execution and the feed."""
+"""The app factory: wires settings, the store, the order lifecycle, execution and the feed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
 from sanic.handlers import ErrorHandler
 
-from .api import error, orders
+from .api import error, feed, orders
 from .cors import enable_cors
 from .docs import docs
 from .execution import ExecutionScheduler
@@ -19,6 +19,7 @@ from .live import live
 from .orders import OrderBook
 from .pages import pages, publish_reports
 from .settings import Settings
+from .store import open_store
 
 log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
@@ -67,6 +68,8 @@ def create_app(settings: Settings) -> Sanic:
     # feature that implements one adds its name.
     app.ctx.extensions = []
     app.blueprint(orders)
+    app.blueprint(feed)
+    app.ctx.extensions += ["sequence", "idempotency"]
     app.blueprint(docs)
     app.blueprint(pages)
     app.blueprint(live)
@@ -79,17 +82,19 @@ def create_app(settings: Settings) -> Sanic:
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
-        app.ctx.book = OrderBook()
-        app.ctx.feed = Feed(FEED_BACKLOG_LIMIT)
+        app.ctx.store = open_store("memory")
+        await app.ctx.store.open()
+        app.ctx.book = OrderBook(app.ctx.store, settings.execution_delay)
+        app.ctx.feed = Feed(app.ctx.store, FEED_BACKLOG_LIMIT)
         app.ctx.scheduler = ExecutionScheduler(
-            app.ctx.book, settings.execution_delay, asyncio.get_running_loop()
+            app.ctx.book, app.ctx.store, asyncio.get_running_loop()
         )
-        app.ctx.book.on_status_change(app.ctx.feed.publish)
 
     @app.before_server_stop
     async def close_market(app: Sanic) -> None:
         app.ctx.scheduler.stop()
         app.ctx.feed.close()
+        await app.ctx.store.close()
 
     return app
 

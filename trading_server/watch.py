@@ -144,17 +144,33 @@ def _why_closed(close: Close | None) -> str:
     return f"the server closed the connection ({close.reason or f'code {close.code}'})"
 
 
+def event_seq(frame: str) -> int | None:
+    """The event's `seq` (servers with the `sequence` extension number events)."""
+    try:
+        seq = json.loads(frame).get("seq")
+    except (ValueError, AttributeError):
+        return None
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
+def resume_url(url: str, last_seq: int) -> str:
+    """The feed address that replays what came after `last_seq`."""
+    return f"{url}{'&' if urlsplit(url).query else '?'}since={last_seq}"
+
+
 class FeedWatcher:
     def __init__(self, url: str) -> None:
         self.url = url
         self.header_printed = False
         # When the connection was last lost: events since then did not reach us.
         self.lost_at: datetime | None = None
+        # The latest event's number, from a server with the `sequence` extension.
+        self.last_seq: int | None = None
 
     def subscription_url(self) -> str:
-        """Where each (re)connection subscribes. The contract's `sequence`
-        extension would resume here with `?since=<last seq>`."""
-        return self.url
+        """Where each (re)connection subscribes: after the last event seen,
+        when the server numbers its events, so that nothing is missed."""
+        return self.url if self.last_seq is None else resume_url(self.url, self.last_seq)
 
     async def run(self) -> None:
         retry_in = FIRST_RETRY_SECONDS
@@ -165,7 +181,7 @@ class FeedWatcher:
                     retry_in = FIRST_RETRY_SECONDS
                     try:
                         async for frame in ws:
-                            print(format_event(frame), flush=True)
+                            self._show(frame)
                         problem = _why_closed(ws.protocol.close_rcvd)
                     except ConnectionClosed as closed:
                         problem = _why_closed(closed.rcvd)
@@ -189,12 +205,27 @@ class FeedWatcher:
     def _connected(self) -> None:
         if self.lost_at is None:
             say(f"connected to {self.url}; waiting for order events")
+        elif self.last_seq is not None:
+            say(f"connected again to {self.url}; resuming after event {self.last_seq}")
         else:
             say(f"connected again to {self.url}; events since {self.lost_at:%H:%M:%S}Z may have been missed")
-            self.lost_at = None
+        self.lost_at = None
         if not self.header_printed:
             print(HEADER, flush=True)
             self.header_printed = True
+
+    def _show(self, frame: str) -> None:
+        seq = event_seq(frame)
+        if seq is not None and self.last_seq is not None:
+            if seq <= self.last_seq:
+                say(f"the server's events are numbered from {seq} again: it restarted, "
+                    "and orders placed before are gone")
+            elif seq > self.last_seq + 1:
+                say(f"events {self.last_seq + 1} to {seq - 1} were missed: "
+                    "the server no longer keeps them")
+        if seq is not None:
+            self.last_seq = seq
+        print(format_event(frame), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
