@@ -8,6 +8,7 @@ from functools import wraps
 from sanic import Blueprint, Request, Websocket, empty, json
 from sanic.response import JSONResponse
 
+from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS
 from .orders import OrderNotCancellable, OrderNotFound
 from .validation import InvalidOrder, parse_new_order
 
@@ -20,13 +21,16 @@ def error(status: int, message: str, headers: dict | None = None) -> JSONRespons
 
 
 def delayed(handler):
-    """Answer after the configured random response delay, before acting."""
+    """Answer after the response delay, before acting (or refuse: an injected fault)."""
 
     @wraps(handler)
     async def delayed_handler(request: Request, *args, **kwargs):
-        delay = request.app.ctx.settings.response_delay
-        if not delay.is_off:
-            await asyncio.sleep(delay.sample())
+        faults = request.app.ctx.faults
+        seconds = faults.response_delay(request, request.app.ctx.settings.response_delay)
+        if seconds:
+            await asyncio.sleep(seconds)
+        if faults.refuses(request):
+            return error(503, ERROR_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
         return await handler(request, *args, **kwargs)
 
     return delayed_handler

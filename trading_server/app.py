@@ -14,8 +14,10 @@ from sanic.handlers import ErrorHandler
 from .api import error, orders
 from .docs import docs
 from .execution import ExecutionScheduler
+from .faults import FaultInjector
 from .feed import Feed
 from .orders import OrderBook
+from .randomness import Randomness
 from .settings import Settings
 
 log = logging.getLogger("trading_server")
@@ -71,10 +73,13 @@ def create_app(settings: Settings) -> Sanic:
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
-        app.ctx.book = OrderBook()
-        app.ctx.feed = Feed(FEED_BACKLOG_LIMIT)
+        # Per process: each worker has a generator (and a stream) of its own.
+        app.ctx.randomness = Randomness(settings.seed)
+        app.ctx.faults = FaultInjector(settings.faults, app.ctx.randomness)
+        app.ctx.book = OrderBook(new_order_id=app.ctx.randomness.order_id)
+        app.ctx.feed = Feed(FEED_BACKLOG_LIMIT, app.ctx.faults)
         app.ctx.scheduler = ExecutionScheduler(
-            app.ctx.book, settings.execution_delay, asyncio.get_running_loop()
+            app.ctx.book, settings.execution_delay, asyncio.get_running_loop(), app.ctx.randomness
         )
         app.ctx.book.on_status_change(app.ctx.feed.publish)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request, html, json
 
+from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS, FaultSpec
 from .validation import MAX_QUANTITY, MAX_STOCKS_LENGTH
 
 docs = Blueprint("docs")
@@ -65,7 +66,38 @@ _ORDER_ID_PARAMETER = {
 }
 
 
-def openapi_document(response_delay: str, execution_delay: str) -> dict:
+_INJECTED_ERROR = {
+    **_error("503 injected fault: the request changed nothing; try again", ERROR_MESSAGE),
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+        }
+    },
+}
+
+
+def _with_faults(document: dict, faults: FaultSpec) -> dict:
+    """Say which faults this server injects, and where an error fault answers 503."""
+    document["info"]["description"] += (
+        f" This server injects faults on purpose ({faults}): see the 503 answers; "
+        "a latency fault replaces the response delay; a disconnect fault drops a "
+        "feed client's connection without a close frame."
+    )
+    if faults.error:
+        for path in ("/orders", "/orders/{orderId}"):
+            for operation in document["paths"][path].values():
+                if isinstance(operation, dict):
+                    operation["responses"]["503"] = _INJECTED_ERROR
+    return document
+
+
+def openapi_document(response_delay: str, execution_delay: str, faults: FaultSpec) -> dict:
+    document = _base_document(response_delay, execution_delay)
+    return _with_faults(document, faults) if faults else document
+
+
+def _base_document(response_delay: str, execution_delay: str) -> dict:
     delay_note = (
         f"Every response of this operation, errors included, is delayed by a random "
         f"time between {response_delay.replace(',', ' and ')} seconds."
@@ -261,4 +293,8 @@ async def docs_page(request: Request):
 @docs.get("/docs/openapi.json")
 async def openapi(request: Request):
     settings = request.app.ctx.settings
-    return json(openapi_document(str(settings.response_delay), str(settings.execution_delay)))
+    return json(
+        openapi_document(
+            str(settings.response_delay), str(settings.execution_delay), settings.faults
+        )
+    )

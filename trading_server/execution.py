@@ -7,6 +7,7 @@ and dropped when it is cancelled, so the book never has to be scanned.
 from __future__ import annotations
 
 import asyncio
+import random
 
 from .orders import Order, OrderBook, OrderStatus
 from .settings import DelayRange
@@ -14,10 +15,15 @@ from .settings import DelayRange
 
 class ExecutionScheduler:
     def __init__(
-        self, book: OrderBook, delay: DelayRange, loop: asyncio.AbstractEventLoop
+        self,
+        book: OrderBook,
+        delay: DelayRange,
+        loop: asyncio.AbstractEventLoop,
+        rng: random.Random,
     ) -> None:
         self._book = book
         self._delay = delay
+        self._rng = rng
         self._loop = loop
         self._timers: dict[str, asyncio.TimerHandle] = {}
         book.on_status_change(self._on_status_change)
@@ -25,7 +31,7 @@ class ExecutionScheduler:
     def _on_status_change(self, order: Order) -> None:
         if order.status == OrderStatus.PENDING:
             self._timers[order.order_id] = self._loop.call_later(
-                self._delay.sample(), self._book.execute, order.order_id
+                self._delay.sample(self._rng), self._book.execute, order.order_id
             )
         else:
             timer = self._timers.pop(order.order_id, None)

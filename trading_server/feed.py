@@ -21,6 +21,7 @@ from sanic import Websocket
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from .faults import FaultInjector
 from .orders import Order
 
 log = logging.getLogger("trading_server.feed")
@@ -60,10 +61,20 @@ class Subscriber:
         """Close at once, without waiting for the client."""
         self.ws.fail_connection(code, reason)
 
+    def drop(self, last_frames: bytes) -> None:
+        """Write `last_frames`, then drop the TCP connection without a close
+        frame, as a broken network would (an injected fault)."""
+        self.offer(last_frames)
+        self._transport.abort()
+
+    def __str__(self) -> str:
+        return _peer(self.ws)
+
 
 class Feed:
-    def __init__(self, backlog_limit: int) -> None:
+    def __init__(self, backlog_limit: int, faults: FaultInjector) -> None:
         self._backlog_limit = backlog_limit
+        self._faults = faults
         self._subscribers: set[Subscriber] = set()
         self._unsent: list[bytes] = []
 
@@ -79,10 +90,14 @@ class Feed:
         """Write every event published since the last flush to every subscriber."""
         if not self._unsent:
             return
-        frames = b"".join(self._unsent)
-        self._unsent.clear()
+        batch, self._unsent = self._unsent, []
+        frames = b"".join(batch)
         for subscriber in list(self._subscribers):
-            if not subscriber.offer(frames):
+            delivered = self._faults.drops_feed_client(len(batch), subscriber)
+            if delivered is not None:
+                subscriber.drop(b"".join(batch[:delivered]))
+                self._subscribers.discard(subscriber)
+            elif not subscriber.offer(frames):
                 self._subscribers.discard(subscriber)
                 log.warning(
                     "dropped a WebSocket client %s: %d bytes (about %d events) unsent, "

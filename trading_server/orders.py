@@ -7,7 +7,6 @@ each other (a cancel and an execution) have exactly one winner.
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timezone
 from typing import Callable, Iterator, NamedTuple
 
@@ -80,7 +79,8 @@ class OrderBook:
     a pause every request in flight would wait for).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, new_order_id: Callable[[], str]) -> None:
+        self._new_order_id = new_order_id
         self._orders: dict[str, tuple] = {}
         self._listeners: list[StatusListener] = []
 
@@ -90,7 +90,7 @@ class OrderBook:
 
     def place(self, stocks: str, quantity: int | float) -> Order:
         now = utc_timestamp()
-        order = Order(str(uuid.uuid4()), stocks, quantity, OrderStatus.PENDING, now, now)
+        order = Order(self._new_order_id(), stocks, quantity, OrderStatus.PENDING, now, now)
         self._store(order)
         return order
 

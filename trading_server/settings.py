@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence, TypeVar
 
+from .faults import FaultSpec
+
 T = TypeVar("T")
 
 
@@ -48,8 +50,8 @@ class DelayRange:
     def is_off(self) -> bool:
         return self.high == 0
 
-    def sample(self) -> float:
-        return random.uniform(self.low, self.high)
+    def sample(self, rng: random.Random) -> float:
+        return rng.uniform(self.low, self.high)
 
     def __str__(self) -> str:
         return f"{self.low:g},{self.high:g}"
@@ -65,6 +67,12 @@ def _host(text: str) -> str:
     if not text.strip():
         raise ValueError("expected a host name or address, got an empty value")
     return text
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
 
 
 def _directory(text: str) -> Path:
@@ -107,6 +115,20 @@ _OPTIONS = {
         "DIR",
         "directory whose files are published read-only at /reports/ (off by default)",
     ),
+    "seed": _Option(
+        "--seed",
+        "TRADING_SEED",
+        None,
+        "N",
+        "seed the one generator behind every random choice, for reproducible runs",
+    ),
+    "faults": _Option(
+        "--faults",
+        "TRADING_FAULTS",
+        "",
+        "SPEC",
+        "inject faults: error=P,latency=P:SECONDS,disconnect=P (P from 0 to 1)",
+    ),
 }
 
 
@@ -117,6 +139,8 @@ class Settings:
     response_delay: DelayRange = DelayRange(0.1, 1.0)
     execution_delay: DelayRange = DelayRange(1.5, 3.0)
     reports_dir: Path | None = None
+    seed: int | None = None
+    faults: FaultSpec = FaultSpec()
     quiet: bool = False
 
     @classmethod
@@ -149,6 +173,8 @@ class Settings:
             response_delay=value("response_delay", DelayRange.parse),
             execution_delay=value("execution_delay", DelayRange.parse),
             reports_dir=value("reports_dir", _directory),
+            seed=value("seed", _seed),
+            faults=value("faults", FaultSpec.parse),
             quiet=args.quiet,
         )
 
