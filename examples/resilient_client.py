@@ -210,7 +210,8 @@ def run(base_url: str, orders: int, concurrency: int, final_timeout: float) -> i
     feed.wait_for_final(order_ids, final_timeout)
     feed.stop()
 
-    listed = [order for order in platform.call("GET", "/orders").json() if order["stocks"] == stocks]
+    everything = platform.call("GET", "/orders").json()
+    listed = [order for order in everything if order["stocks"] == stocks]
     per_quantity = Counter(order["quantity"] for order in listed)
     once = sum(1 for index in range(orders) if per_quantity[index + 1] == 1)
     complete = sum(

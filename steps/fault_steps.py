@@ -184,7 +184,9 @@ def step_health_at_once(context):
 def step_refusals_retry_after(context):
     for path, operations in context.openapi["paths"].items():
         for method, operation in operations.items():
-            refusal = operation.get("responses", {}).get("503") if isinstance(operation, dict) else None
+            if not isinstance(operation, dict):  # the path's shared parameters
+                continue
+            refusal = operation.get("responses", {}).get("503")
             if refusal is not None:
                 assert_that(refusal.get("headers", {}), has_key("Retry-After"),
                             f"the headers of the 503 answer of {method.upper()} {path}")

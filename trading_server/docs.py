@@ -80,9 +80,10 @@ _INJECTED_ERROR = {
 def _with_faults(document: dict, faults: FaultSpec) -> dict:
     """Say which faults this server injects, and where an error fault answers 503."""
     document["info"]["description"] += (
-        f" This server injects faults on purpose ({faults}): see the 503 answers; "
-        "a latency fault replaces the response delay; a disconnect fault drops a "
-        "feed client's connection without a close frame."
+        f" This server injects faults on purpose ({faults}): an error fault answers an "
+        "order request 503 with Retry-After, having changed nothing; a latency fault "
+        "replaces the response delay; a disconnect fault drops a feed client's "
+        "connection without a close frame."
     )
     if faults.error:
         for path in ("/orders", "/orders/{orderId}"):

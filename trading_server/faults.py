@@ -115,7 +115,9 @@ class FaultInjector:
         """Seconds to wait before answering: a latency spike, or the random delay."""
         if self._strikes(self.spec.latency):
             seconds = self.spec.latency_seconds
-            log.warning("injected fault latency: %s %s waits %g s", request.method, request.path, seconds)
+            log.warning(
+                "injected fault latency: %s %s waits %g s", request.method, request.path, seconds
+            )
             return seconds
         return 0.0 if delay.is_off else delay.sample(self._rng)
 
