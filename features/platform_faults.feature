@@ -62,6 +62,14 @@ Feature: Reproducible runs and faults on purpose
     Then the order is confirmed as pending
     And my feed connection is dropped without a close frame, before any event
 
+  @websocket
+  Scenario: The console watcher carries on when its connection drops
+    Given a platform that drops feed connections before every event
+    And the console watcher is following that platform's feed
+    When I place an order there
+    Then the watcher says it will try again
+    And the watcher is still running
+
   @negative
   Scenario Outline: The platform does not start with the faults "<faults>"
     When I start the server with <setting> set to "<faults>"

@@ -10,7 +10,7 @@ from hamcrest import (assert_that, equal_to, greater_than, has_entry, has_key, h
                       less_than, less_than_or_equal_to)
 
 from steps.orders_steps import place
-from steps.platform_steps import client_of_started
+from steps.platform_steps import client_of_started, start_following_watcher
 from steps.support.checks import (answered, answered_with_error, answered_with_order,
                                   seconds_between, within)
 from steps.support.delays import AT_ONCE, EARLY_TOLERANCE, LATE_TOLERANCE, SERVER_LATE_TOLERANCE
@@ -120,6 +120,11 @@ def step_slow_platform(context, seconds):
 @given('a platform that drops feed connections before every event')
 def step_dropping_platform(context):
     start_platform(context, "--faults", "disconnect=1")
+
+
+@given("the console watcher is following that platform's feed")
+def step_watcher_follows_platform(context):
+    start_following_watcher(context, context.api.feed_url)
 
 
 @given("I am following that platform's feed")

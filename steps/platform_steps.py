@@ -120,12 +120,16 @@ def start_watcher(context, url):
     context.processes.append(context.watcher)
 
 
-@given('the console watcher is following the feed')
-def step_watcher_following(context):
-    start_watcher(context, context.feed_url)
+def start_following_watcher(context, url):
+    start_watcher(context, url)
     # This watcher announces its connection; events before that would be missed.
     context.watcher.wait_for_line(lambda line: "connected" in line.lower(), WATCHER_DEADLINE,
                                   "announcing the connection")
+
+
+@given('the console watcher is following the feed')
+def step_watcher_following(context):
+    start_following_watcher(context, context.feed_url)
 
 
 @when('I start the console watcher against an address where no server listens')
