@@ -27,6 +27,7 @@ Feature: Reproducible runs and faults on purpose
     When I <operation> there
     Then I am told the platform is unavailable and to try again in 1 second
     And no order event reaches the feed
+    And the platform logs the fault in one line naming my request
     And the platform's health check still answers at once
 
     Examples:

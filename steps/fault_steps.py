@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import parse
 from behave import given, register_type, then, when
-from hamcrest import (assert_that, equal_to, greater_than, has_entry, has_key, has_length,
-                      less_than, less_than_or_equal_to)
+from hamcrest import (all_of, assert_that, contains_string, equal_to, greater_than, has_entry,
+                      has_key, has_length, less_than, less_than_or_equal_to)
 
 from steps.orders_steps import place
 from steps.platform_steps import client_of_started, start_following_watcher
@@ -34,7 +34,8 @@ FEED_DROP_DEADLINE = 5
 
 def start_platform(context, *arguments):
     """A platform of the scenario's own; the scenario's API calls go to it."""
-    client = client_of_started(context, LocalServer("--quiet", *arguments))
+    context.platform = LocalServer("--quiet", *arguments)
+    client = client_of_started(context, context.platform)
     context.clients.append(context.api)
     context.api = client
     return client
@@ -176,6 +177,15 @@ def step_unavailable(context):
 def step_no_event(context):
     events = context.feed.watch_until(time.monotonic() + QUIET_FEED_WINDOW, lambda event: True)
     assert_that([event.raw for event in events], equal_to([]), "events on the feed")
+
+
+@then('the platform logs the fault in one line naming my request')
+def step_fault_logged(context):
+    lines = [line for line in context.platform.output().splitlines() if "injected fault" in line]
+    assert_that(lines, has_length(1), "the log lines about injected faults")
+    request = f"{context.reply.method} {context.reply.path}"
+    assert_that(lines[0], all_of(contains_string("error"), contains_string(request)),
+                "the log line about the fault")
 
 
 @then("the platform's health check still answers at once")
