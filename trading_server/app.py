@@ -1,4 +1,4 @@
-"""The app factory: wires settings, the order book, execution and the feed."""
+"""The app factory: wires settings, the store, the order lifecycle, execution and the feed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sanic import Request, Sanic, redirect
 from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
 from sanic.handlers import ErrorHandler
 
-from .api import error, orders
+from .api import error, feed, orders
 from .docs import docs
 from .execution import ExecutionScheduler
 from .faults import FaultInjector
@@ -19,6 +19,7 @@ from .feed import Feed
 from .orders import OrderBook
 from .randomness import Randomness
 from .settings import Settings
+from .store import open_store
 
 log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
@@ -65,6 +66,8 @@ def create_app(settings: Settings) -> Sanic:
     # feature that implements one adds its name.
     app.ctx.extensions = []
     app.blueprint(orders)
+    app.blueprint(feed)
+    app.ctx.extensions += ["sequence", "idempotency"]
     app.blueprint(docs)
     if settings.reports_dir is not None:
         _publish_reports(app, settings.reports_dir)
@@ -73,20 +76,22 @@ def create_app(settings: Settings) -> Sanic:
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
+        app.ctx.store = open_store("memory")
+        await app.ctx.store.open()
         # Per process: each worker has a generator (and a stream) of its own.
         app.ctx.randomness = Randomness(settings.seed)
         app.ctx.faults = FaultInjector(settings.faults, app.ctx.randomness)
-        app.ctx.book = OrderBook(new_order_id=app.ctx.randomness.order_id)
-        app.ctx.feed = Feed(FEED_BACKLOG_LIMIT, app.ctx.faults)
+        app.ctx.book = OrderBook(app.ctx.store, settings.execution_delay, app.ctx.randomness)
+        app.ctx.feed = Feed(app.ctx.store, FEED_BACKLOG_LIMIT, app.ctx.faults)
         app.ctx.scheduler = ExecutionScheduler(
-            app.ctx.book, settings.execution_delay, asyncio.get_running_loop(), app.ctx.randomness
+            app.ctx.book, app.ctx.store, asyncio.get_running_loop()
         )
-        app.ctx.book.on_status_change(app.ctx.feed.publish)
 
     @app.before_server_stop
     async def close_market(app: Sanic) -> None:
         app.ctx.scheduler.stop()
         app.ctx.feed.close()
+        await app.ctx.store.close()
 
     return app
 
