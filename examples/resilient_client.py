@@ -40,7 +40,7 @@ import websocket
 FIRST_BACKOFF = 0.1  # seconds before the first retry, doubled each time
 LONGEST_BACKOFF = 5.0
 ATTEMPTS = 30
-REQUEST_TIMEOUT = (5, 30)  # connect, read
+CONNECT_TIMEOUT = 5
 FINAL_STATUSES = {"EXECUTED", "CANCELLED"}
 
 
@@ -68,9 +68,10 @@ class Tally:
 class Platform:
     """The REST side: one `requests` session per thread."""
 
-    def __init__(self, base_url: str, tally: Tally) -> None:
+    def __init__(self, base_url: str, tally: Tally, timeout: float) -> None:
         self.base_url = base_url.rstrip("/")
         self.tally = tally
+        self.timeout = (CONNECT_TIMEOUT, timeout)
         self._local = threading.local()
         self.extensions = set(self.call("GET", "/health").json().get("extensions", []))
 
@@ -85,7 +86,7 @@ class Platform:
         for attempt in range(ATTEMPTS):
             try:
                 answer = self.session.request(
-                    method, self.base_url + path, timeout=REQUEST_TIMEOUT, **kwargs
+                    method, self.base_url + path, timeout=self.timeout, **kwargs
                 )
             except requests.RequestException as problem:
                 # The request may or may not have been acted on: only an
@@ -190,9 +191,10 @@ def feed_url_of(base_url: str) -> str:
     return ("wss" if scheme == "https" else "ws") + "://" + rest + "/ws"
 
 
-def run(base_url: str, orders: int, concurrency: int, final_timeout: float) -> int:
+def run(args: argparse.Namespace) -> int:
+    base_url, orders, concurrency = args.url, args.orders, args.concurrency
     tally = Tally()
-    platform = Platform(base_url, tally)
+    platform = Platform(base_url, tally, args.timeout)
     offered = sorted(platform.extensions & {"idempotency", "sequence"})
     print(f"platform {base_url}: extensions used: {', '.join(offered) or 'none'}")
     feed = FeedFollower(feed_url_of(base_url), "sequence" in platform.extensions, tally)
@@ -207,7 +209,7 @@ def run(base_url: str, orders: int, concurrency: int, final_timeout: float) -> i
         placed = list(pool.map(lambda index: platform.place(stocks, index + 1), range(orders)))
     placing_took = time.monotonic() - started
     order_ids = [order["orderId"] for order in placed]
-    feed.wait_for_final(order_ids, final_timeout)
+    feed.wait_for_final(order_ids, args.final_timeout)
     feed.stop()
 
     everything = platform.call("GET", "/orders").json()
@@ -243,13 +245,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=1000, help="orders in the burst (1000)")
     parser.add_argument("--concurrency", type=int, default=50, help="requests at a time (50)")
     parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for an answer before trying again (30)",
+    )
+    parser.add_argument(
         "--final-timeout",
         type=float,
         default=60.0,
         help="seconds to wait, after the burst, for every order's final event (60)",
     )
-    args = parser.parse_args(argv)
-    return run(args.url, args.orders, args.concurrency, args.final_timeout)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
