@@ -1,8 +1,10 @@
 """`python -m trading_server.watch [URL]`: print the order feed, one line per event.
 
 A console client for people: it connects to the feed, prints each event as
-a readable line, reconnects with back-off when the server goes away, and
-exits cleanly on Ctrl-C or SIGTERM.
+a readable line, reconnects with back-off when the server goes away or the
+connection drops, and exits cleanly on Ctrl-C or SIGTERM. When events carry
+`seq` (the `sequence` extension) it resumes after the last one it printed
+(`?since=N`), so a dropped connection loses nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidHandshake, WebSocketException
+from websockets.exceptions import ConnectionClosedError, InvalidHandshake, WebSocketException
 
 DEFAULT_URL = "ws://127.0.0.1:8000/ws"
 FIRST_RETRY_SECONDS = 0.5
@@ -55,16 +57,38 @@ def format_event(frame: str) -> str:
         return f"(unreadable event) {frame}"
 
 
+def event_seq(frame: str) -> int | None:
+    """The event's `seq`, when the server numbers its events."""
+    try:
+        seq = json.loads(frame).get("seq")
+    except (ValueError, AttributeError):
+        return None
+    return seq if isinstance(seq, int) else None
+
+
+def resume_url(url: str, last_seq: int | None) -> str:
+    """The feed from just after `last_seq` (from now on when None)."""
+    if last_seq is None:
+        return url
+    parts = urlsplit(url)
+    query = "&".join(filter(None, (parts.query, f"since={last_seq}")))
+    return urlunsplit(parts._replace(query=query))
+
+
 async def watch(url: str) -> None:
     retry_in = FIRST_RETRY_SECONDS
+    last_seq = None
     while True:
         try:
-            async with connect(url) as ws:
+            async with connect(resume_url(url, last_seq)) as ws:
                 print(f"connected to {url}; waiting for order events", flush=True)
                 retry_in = FIRST_RETRY_SECONDS
                 async for frame in ws:
+                    last_seq = event_seq(frame) or last_seq
                     print(format_event(frame), flush=True)
             problem = "the server closed the connection"
+        except ConnectionClosedError as error:
+            problem = f"lost the connection to {url} ({error})"
         except (OSError, InvalidHandshake, WebSocketException) as error:
             problem = f"cannot reach {url} ({error or type(error).__name__})"
         print(f"{problem}; retrying in {retry_in:g} s", flush=True)
