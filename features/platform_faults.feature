@@ -71,6 +71,14 @@ Feature: Reproducible runs and faults on purpose
     Then the watcher says it will try again
     And the watcher is still running
 
+  @websocket @sequence
+  Scenario: The console watcher misses no event when its connection drops now and then
+    Given a platform that drops feed connections now and then
+    And the console watcher is following that platform's feed
+    When I place three orders there, one at a time
+    Then the watcher prints each order's pending and executed events exactly once
+    And the watcher says it will try again
+
   @negative
   Scenario Outline: The platform does not start with the faults "<faults>"
     When I start the server with <setting> set to "<faults>"

@@ -10,7 +10,7 @@ from hamcrest import (all_of, assert_that, contains_string, equal_to, greater_th
                       has_key, has_length, less_than, less_than_or_equal_to)
 
 from steps.orders_steps import place
-from steps.platform_steps import client_of_started, start_following_watcher
+from steps.platform_steps import WATCHER_DEADLINE, client_of_started, start_following_watcher
 from steps.support.checks import (answered, answered_with_error, answered_with_order,
                                   seconds_between, within)
 from steps.support.delays import AT_ONCE, EARLY_TOLERANCE, LATE_TOLERANCE, SERVER_LATE_TOLERANCE
@@ -121,6 +121,34 @@ def step_slow_platform(context, seconds):
 @given('a platform that drops feed connections before every event')
 def step_dropping_platform(context):
     start_platform(context, "--faults", "disconnect=1")
+
+
+@given('a platform that drops feed connections now and then')
+def step_sometimes_dropping_platform(context):
+    # Half the events drop the connection. With this seed the draws for the
+    # first three orders' PENDING events (one client, orders placed one at a
+    # time) are: pass, drop, and then whatever follows: the watcher sees a
+    # first event (so it knows where to resume) and then loses its connection.
+    start_platform(context, "--seed", "5", "--faults", "disconnect=0.5",
+                   "--response-delay", "0,0", "--execution-delay", "1,1")
+
+
+@when('I place three orders there, one at a time')
+def step_place_three(context):
+    context.placed_orders = [context.api.place_order("EURUSD", index + 1).json()
+                             for index in range(3)]
+
+
+@then("the watcher prints each order's pending and executed events exactly once")
+def step_watcher_prints_all_once(context):
+    for order in context.placed_orders:
+        for status in ("PENDING", "EXECUTED"):
+            def is_event(line, order_id=order["orderId"], status=status):
+                return order_id in line and status in line.split()
+            context.watcher.wait_for_line(is_event, WATCHER_DEADLINE,
+                                          f"for order {order['orderId']} as {status}")
+            printed = [line for line in context.watcher.lines if is_event(line)]
+            assert_that(printed, has_length(1), f"the lines for {order['orderId']} as {status}")
 
 
 @given("the console watcher is following that platform's feed")
