@@ -70,7 +70,7 @@ def _host(text: str) -> str:
 
 
 def _seed(text: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ValueError(f"expected a whole number >= 0, got {text!r}")
     return int(text)
 
