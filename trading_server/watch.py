@@ -1,10 +1,8 @@
 """`python -m trading_server.watch [URL]`: print the order feed, one line per event.
 
 A console client for people: it connects to the feed, prints each event as
-a readable line, reconnects with back-off when the server goes away or the
-connection drops, and exits cleanly on Ctrl-C or SIGTERM. When events carry
-`seq` (the `sequence` extension) it resumes after the last one it printed
-(`?since=N`), so a dropped connection loses nothing.
+a readable line, reconnects with back-off when the server goes away, and
+exits cleanly on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -58,21 +56,17 @@ def format_event(frame: str) -> str:
 
 
 def event_seq(frame: str) -> int | None:
-    """The event's `seq`, when the server numbers its events."""
+    """The event's `seq` (servers with the `sequence` extension number events)."""
     try:
         seq = json.loads(frame).get("seq")
     except (ValueError, AttributeError):
         return None
-    return seq if isinstance(seq, int) else None
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
-def resume_url(url: str, last_seq: int | None) -> str:
-    """The feed from just after `last_seq` (from now on when None)."""
-    if last_seq is None:
-        return url
-    parts = urlsplit(url)
-    query = "&".join(filter(None, (parts.query, f"since={last_seq}")))
-    return urlunsplit(parts._replace(query=query))
+def resume_url(url: str, last_seq: int) -> str:
+    """The feed address that replays what came after `last_seq`."""
+    return f"{url}{'&' if urlsplit(url).query else '?'}since={last_seq}"
 
 
 async def watch(url: str) -> None:
@@ -80,8 +74,11 @@ async def watch(url: str) -> None:
     last_seq = None
     while True:
         try:
-            async with connect(resume_url(url, last_seq)) as ws:
-                print(f"connected to {url}; waiting for order events", flush=True)
+            async with connect(url if last_seq is None else resume_url(url, last_seq)) as ws:
+                if last_seq is None:
+                    print(f"connected to {url}; waiting for order events", flush=True)
+                else:
+                    print(f"reconnected to {url}; resuming after event {last_seq}", flush=True)
                 retry_in = FIRST_RETRY_SECONDS
                 async for frame in ws:
                     last_seq = event_seq(frame) or last_seq
