@@ -9,13 +9,12 @@ from behave import given, register_type, then, when
 from hamcrest import (all_of, assert_that, contains_string, equal_to, greater_than, has_entry,
                       has_key, has_length, less_than, less_than_or_equal_to)
 
-from steps.orders_steps import place
-from steps.platform_steps import WATCHER_DEADLINE, client_of_started, start_following_watcher
 from steps.support.checks import (answered, answered_with_error, answered_with_order,
                                   seconds_between, within)
 from steps.support.delays import AT_ONCE, EARLY_TOLERANCE, LATE_TOLERANCE, SERVER_LATE_TOLERANCE
 from steps.support.feed import FeedListener
-from steps.support.processes import LocalServer
+from steps.support.processes import (WATCHER_DEADLINE, LocalServer, client_of_started,
+                                     start_following_watcher)
 
 SEED = "2026"
 ORDERS = 5
@@ -174,8 +173,13 @@ def cancel_an_order(context):
     context.reply = context.api.cancel_order(uuid.uuid4())
 
 
+def place_an_order(context):
+    context.sent = {"stocks": "EURUSD", "quantity": 10}
+    context.reply = context.api.place_order(**context.sent)
+
+
 OPERATIONS = {
-    "place an order": lambda context: place(context, "EURUSD", 10),
+    "place an order": place_an_order,
     "list the orders": list_the_orders,
     "look up an order": look_up_an_order,
     "cancel an order": cancel_an_order,

@@ -7,13 +7,12 @@ from behave import given, then, when
 from hamcrest import (assert_that, contains_string, equal_to, has_items, has_length, is_not,
                       less_than, starts_with)
 
-from steps.support.api import ApiClient
 from steps.support.checks import answered, answered_with_order, body_text
 from steps.support.delays import AT_ONCE
-from steps.support.processes import (LocalServer, OutputWatcher, ReportsServer, clean_environment,
-                                     free_port, run_to_exit)
+from steps.support.processes import (WATCHER_DEADLINE, LocalServer, ReportsServer,
+                                     clean_environment, client_of_started, free_port,
+                                     run_to_exit, start_following_watcher, start_watcher)
 
-WATCHER_DEADLINE = 10
 
 
 @when('I start the server with {setting} set to "{value}"')
@@ -37,15 +36,6 @@ def step_refused_setting(context, flag, variable):
     assert_that(lines, has_length(1), "lines on stderr; " + described)
     assert_that(lines[0], contains_string(flag), described)
     assert_that(lines[0], contains_string(variable), described)
-
-
-def client_of_started(context, server):
-    """Wait for a server the scenario started; its process and client are closed by the hooks."""
-    context.processes.append(server)
-    server.wait_until_healthy()
-    client = ApiClient(server.base_url)
-    context.clients.append(client)
-    return client
 
 
 @when('I start the server with {flag} "{flag_value}" while {variable} is "{variable_value}"')
@@ -113,18 +103,6 @@ def step_no_escape(context):
 @then('I am told there is no such page')
 def step_no_page(context):
     assert_that(context.reply, answered(404))
-
-
-def start_watcher(context, url):
-    context.watcher = OutputWatcher(["-m", "trading_server.watch", url])
-    context.processes.append(context.watcher)
-
-
-def start_following_watcher(context, url):
-    start_watcher(context, url)
-    # This watcher announces its connection; events before that would be missed.
-    context.watcher.wait_for_line(lambda line: "connected" in line.lower(), WATCHER_DEADLINE,
-                                  "announcing the connection")
 
 
 @given('the console watcher is following the feed')

@@ -10,6 +10,8 @@ import time
 
 import requests
 
+from steps.support.api import ApiClient
+
 START_DEADLINE = 30
 STOP_DEADLINE = 10
 
@@ -141,3 +143,29 @@ class OutputWatcher:
         stop_process(self.process)
         self._reader.join(timeout=STOP_DEADLINE)
         self.process.stdout.close()
+
+
+# -- Processes a scenario starts: after_scenario stops them and closes their clients.
+
+WATCHER_DEADLINE = 10
+
+
+def client_of_started(context, server):
+    """Wait for a server the scenario started; its process and client are closed by the hooks."""
+    context.processes.append(server)
+    server.wait_until_healthy()
+    client = ApiClient(server.base_url)
+    context.clients.append(client)
+    return client
+
+
+def start_watcher(context, url):
+    context.watcher = OutputWatcher(["-m", "trading_server.watch", url])
+    context.processes.append(context.watcher)
+
+
+def start_following_watcher(context, url):
+    start_watcher(context, url)
+    # This watcher announces its connection; events before that would be missed.
+    context.watcher.wait_for_line(lambda line: "connected" in line.lower(), WATCHER_DEADLINE,
+                                  "announcing the connection")
