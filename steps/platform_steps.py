@@ -13,14 +13,14 @@ from behave import given, then, when
 from hamcrest import (assert_that, contains_string, equal_to, has_items, has_key, has_length,
                       is_not, less_than, starts_with)
 
-from steps.support.api import ApiClient
 from steps.support.checks import answered, answered_with_error, answered_with_order, body_text
 from steps.support.delays import AT_ONCE
 from steps.support.pages import read_page
-from steps.support.processes import (LocalServer, OutputWatcher, ReportsServer, clean_environment,
-                                     free_port, run_to_exit, stop_process)
+from steps.support.processes import (WATCHER_DEADLINE, LocalServer, ReportsServer,
+                                     clean_environment, client_of_started, free_port,
+                                     run_to_exit, start_following_watcher, start_watcher,
+                                     stop_process)
 
-WATCHER_DEADLINE = 10
 # The watcher waits up to 10 s between attempts to reach a server.
 RECONNECT_DEADLINE = 15
 TIMESTAMPED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ")
@@ -53,15 +53,6 @@ def step_refused_setting(context, flag, variable):
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "
                       r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<source>[\w.]+): \S")
-
-
-def client_of_started(context, server):
-    """Wait for a server the scenario started; its process and client are closed by the hooks."""
-    context.processes.append(server)
-    server.wait_until_healthy()
-    client = ApiClient(server.base_url)
-    context.clients.append(client)
-    return client
 
 
 @when('I start the server with {flag} "{flag_value}" while {variable} is "{variable_value}"')
@@ -162,17 +153,9 @@ def step_no_page(context):
     assert_that(context.reply, answered(404))
 
 
-def start_watcher(context, url):
-    context.watcher = OutputWatcher(["-m", "trading_server.watch", url])
-    context.processes.append(context.watcher)
-
-
 @given('the console watcher is following the feed')
 def step_watcher_following(context):
-    start_watcher(context, context.feed_url)
-    # This watcher announces its connection; events before that would be missed.
-    context.watcher.wait_for_line(lambda line: "connected" in line.lower(), WATCHER_DEADLINE,
-                                  "announcing the connection")
+    start_following_watcher(context, context.feed_url)
 
 
 @given("the console watcher is following my server's feed")
@@ -257,6 +240,12 @@ def wait_for_status_line(context, predicate, what):
 def step_watcher_retries(context):
     wait_for_status_line(context, lambda line: "not reachable" in line and "retrying in" in line,
                          "saying, after the time, that the server is not reachable and when it retries")
+
+
+@then('the watcher says, with the time, that the connection was lost and it will try again')
+def step_watcher_lost(context):
+    wait_for_status_line(context, lambda line: "connection lost" in line and "retrying in" in line,
+                         "saying, after the time, that the connection was lost and when it retries")
 
 
 @when('my server restarts')

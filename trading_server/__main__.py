@@ -43,6 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         settings.response_delay,
         settings.execution_delay,
     )
+    if settings.seed is not None or settings.faults:
+        logging.getLogger("trading_server").warning(
+            "testing settings: seed %s, faults %s",
+            "off" if settings.seed is None else settings.seed,
+            settings.faults,
+        )
     # One process: the order book lives in this process's memory, so a
     # second worker would have an order book of its own.
     app.run(sock=listener, single_process=True, access_log=False, motd=False)

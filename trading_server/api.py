@@ -8,6 +8,7 @@ from functools import wraps
 from sanic import Blueprint, Request, Websocket, empty, json, raw
 from sanic.response import HTTPResponse, JSONResponse
 
+from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS
 from .feed import InvalidSince, parse_since
 from .idempotency import KEY_HEADER, KEY_TTL_SECONDS, REPLAYED_HEADER, InvalidKey, fingerprint, parse_key
 from .orders import OrderNotCancellable, OrderNotFound
@@ -26,19 +27,26 @@ def error(status: int, message: str, headers: dict | None = None) -> JSONRespons
     return json({"code": status, "message": message}, status=status, headers=headers)
 
 
-async def response_delay(request: Request) -> None:
-    """Wait the configured random response delay."""
-    delay = request.app.ctx.settings.response_delay
-    if not delay.is_off:
-        await asyncio.sleep(delay.sample())
+async def response_delay(request: Request) -> JSONResponse | None:
+    """Wait the response delay; then, if an injected error strikes, the 503
+    to answer instead of acting."""
+    faults = request.app.ctx.faults
+    seconds = faults.response_delay(request, request.app.ctx.settings.response_delay)
+    if seconds:
+        await asyncio.sleep(seconds)
+    if faults.refuses(request):
+        return error(503, ERROR_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return None
 
 
 def delayed(handler):
-    """Answer after the configured random response delay, before acting."""
+    """Answer after the response delay, before acting (or refuse: an injected fault)."""
 
     @wraps(handler)
     async def delayed_handler(request: Request, *args, **kwargs):
-        await response_delay(request)
+        fault = await response_delay(request)
+        if fault is not None:
+            return fault
         return await handler(request, *args, **kwargs)
 
     return delayed_handler
@@ -63,7 +71,9 @@ async def place_order(request: Request):
         if claim == KeyClaim.CLAIMED:
             return await _place_with_key(request, new_order, key)
         refusal = _answer_to_retry(claim)
-    await response_delay(request)
+    fault = await response_delay(request)
+    if fault is not None:
+        return fault
     if refusal is not None:
         return refusal
     return await _place(request, new_order)
@@ -79,7 +89,9 @@ async def _place_with_key(request: Request, new_order: NewOrder, key: str) -> JS
     ends any other way (cancelled during its delay, say) frees the key."""
     answer = None
     try:
-        await response_delay(request)
+        fault = await response_delay(request)
+        if fault is not None:
+            return fault  # the key stays free: nothing was placed
         placed = await _place(request, new_order)
         answer = StoredAnswer(placed.status, placed.body, {"Location": placed.headers["Location"]})
         return placed

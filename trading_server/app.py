@@ -14,10 +14,12 @@ from .api import error, feed, orders
 from .cors import enable_cors
 from .docs import docs
 from .execution import ExecutionScheduler
+from .faults import FaultInjector
 from .feed import Feed
 from .live import live
 from .orders import OrderBook
 from .pages import pages, publish_reports
+from .randomness import Randomness
 from .settings import Settings
 from .store import open_store
 
@@ -84,8 +86,11 @@ def create_app(settings: Settings) -> Sanic:
     async def open_market(app: Sanic) -> None:
         app.ctx.store = open_store("memory")
         await app.ctx.store.open()
-        app.ctx.book = OrderBook(app.ctx.store, settings.execution_delay)
-        app.ctx.feed = Feed(app.ctx.store, FEED_BACKLOG_LIMIT)
+        # Per process: each worker has a generator (and a stream) of its own.
+        app.ctx.randomness = Randomness(settings.seed)
+        app.ctx.faults = FaultInjector(settings.faults, app.ctx.randomness)
+        app.ctx.book = OrderBook(app.ctx.store, settings.execution_delay, app.ctx.randomness)
+        app.ctx.feed = Feed(app.ctx.store, FEED_BACKLOG_LIMIT, app.ctx.faults)
         app.ctx.scheduler = ExecutionScheduler(
             app.ctx.book, app.ctx.store, asyncio.get_running_loop()
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 from sanic import Blueprint, Request, html, json
 
 from .cors import ALLOWED_HEADERS, EXPOSED_HEADERS, PREFLIGHT_MAX_AGE
+from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS, FaultSpec
 from .idempotency import KEY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 from .validation import MAX_QUANTITY, MAX_STOCKS_LENGTH
 
@@ -147,7 +148,39 @@ _ORDER_ID_PARAMETER = {
 }
 
 
-def openapi_document(response_delay: str, execution_delay: str) -> dict:
+_INJECTED_ERROR = {
+    **_error("503 injected fault: the request changed nothing; try again", ERROR_MESSAGE),
+    "headers": {
+        "Retry-After": {
+            "description": "seconds to wait before trying again",
+            "schema": {"type": "integer", "example": RETRY_AFTER_SECONDS},
+        }
+    },
+}
+
+
+def _with_faults(document: dict, faults: FaultSpec) -> dict:
+    """Say which faults this server injects, and where an error fault answers 503."""
+    document["info"]["description"] += (
+        f" This server injects faults on purpose ({faults}): an error fault answers an "
+        "order request 503 with Retry-After, having changed nothing; a latency fault "
+        "replaces the response delay; a disconnect fault drops a feed client's "
+        "connection without a close frame."
+    )
+    if faults.error:
+        for path in ("/orders", "/orders/{orderId}"):
+            for operation in document["paths"][path].values():
+                if isinstance(operation, dict):
+                    operation["responses"]["503"] = _INJECTED_ERROR
+    return document
+
+
+def openapi_document(response_delay: str, execution_delay: str, faults: FaultSpec) -> dict:
+    document = _base_document(response_delay, execution_delay)
+    return _with_faults(document, faults) if faults else document
+
+
+def _base_document(response_delay: str, execution_delay: str) -> dict:
     delay_note = (
         f"Every response of this operation, errors included, is delayed by a random "
         f"time between {response_delay.replace(',', ' and ')} seconds."
@@ -477,7 +510,9 @@ def operations_text(document: dict) -> str:
 
 def _document(request: Request) -> dict:
     settings = request.app.ctx.settings
-    return openapi_document(str(settings.response_delay), str(settings.execution_delay))
+    return openapi_document(
+        str(settings.response_delay), str(settings.execution_delay), settings.faults
+    )
 
 
 @docs.get("/docs")

@@ -28,6 +28,7 @@ from sanic.exceptions import RequestCancelled
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from .faults import FaultInjector
 from .store import Event, Store
 
 log = logging.getLogger("trading_server.feed")
@@ -102,10 +103,20 @@ class Subscriber:
         """Close at once, without waiting for the client."""
         self.ws.fail_connection(code, reason)
 
+    def drop(self, last_frames: bytes) -> None:
+        """Write `last_frames`, then drop the TCP connection without a close
+        frame, as a broken network would (an injected fault)."""
+        self.offer(last_frames)
+        self._transport.abort()
+
+    def __str__(self) -> str:
+        return _peer(self.ws)
+
 
 class Feed:
-    def __init__(self, store: Store, backlog_limit: int) -> None:
+    def __init__(self, store: Store, backlog_limit: int, faults: FaultInjector) -> None:
         self._backlog_limit = backlog_limit
+        self._faults = faults
         self._store = store
         self._subscribers: set[Subscriber] = set()
         self._unsent: list[bytes] = []
@@ -140,10 +151,14 @@ class Feed:
         """Write every event published since the last flush to every subscriber."""
         if not self._unsent:
             return
-        frames = b"".join(self._unsent)
-        self._unsent.clear()
+        batch, self._unsent = self._unsent, []
+        frames = b"".join(batch)
         for subscriber in list(self._subscribers):
-            if not subscriber.offer(frames):
+            delivered = self._faults.drops_feed_client(len(batch), subscriber)
+            if delivered is not None:
+                subscriber.drop(b"".join(batch[:delivered]))
+                self._subscribers.discard(subscriber)
+            elif not subscriber.offer(frames):
                 self._subscribers.discard(subscriber)
                 log.warning(
                     "dropped a WebSocket client %s: %d bytes (about %d events) unsent, "
@@ -195,6 +210,10 @@ class Feed:
                 if event.seq > last_sent:
                     frames.append(text_frame(_encode(event.to_json())))
                     last_sent = event.seq
+            delivered = self._faults.drops_feed_client(len(frames), subscriber)
+            if delivered is not None:
+                subscriber.drop(b"".join(frames[:delivered]))
+                return False
             if frames and not await subscriber.send(b"".join(frames)):
                 return False
             # Framing 10,000 events takes tens of milliseconds: let requests

@@ -8,11 +8,11 @@ changes racing each other (a cancel and an execution) have exactly one winner.
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
 if TYPE_CHECKING:
+    from .randomness import Randomness
     from .settings import DelayRange
     from .store import Store
 
@@ -90,9 +90,10 @@ class OrderBook:
     any number of racing changes win (a cancel and an execution, say).
     """
 
-    def __init__(self, store: Store, execution_delay: DelayRange) -> None:
+    def __init__(self, store: Store, execution_delay: DelayRange, rng: Randomness) -> None:
         self._store = store
         self._execution_delay = execution_delay
+        self._rng = rng
         self._placement_listeners: list[PlacementListener] = []
 
     def on_placed(self, listener: PlacementListener) -> None:
@@ -102,8 +103,8 @@ class OrderBook:
     async def place(self, stocks: str, quantity: int | float) -> Order:
         created = time.time()
         now = utc_timestamp(created)
-        order = Order(str(uuid.uuid4()), stocks, quantity, OrderStatus.PENDING, now, now)
-        due_at = created + self._execution_delay.sample()
+        order = Order(self._rng.order_id(), stocks, quantity, OrderStatus.PENDING, now, now)
+        due_at = created + self._execution_delay.sample(self._rng)
         await self._store.add(order, due_at)
         for listener in self._placement_listeners:
             listener(order, due_at)

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence, TypeVar
 from urllib.parse import urlsplit
 
+from .faults import FaultSpec
+
 T = TypeVar("T")
 
 
@@ -49,8 +51,8 @@ class DelayRange:
     def is_off(self) -> bool:
         return self.high == 0
 
-    def sample(self) -> float:
-        return random.uniform(self.low, self.high)
+    def sample(self, rng: random.Random) -> float:
+        return rng.uniform(self.low, self.high)
 
     def __str__(self) -> str:
         return f"{self.low:g},{self.high:g}"
@@ -96,6 +98,12 @@ def _origin(text: str) -> str:
             f"got {text!r}"
         )
     return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _seed(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"expected a whole number >= 0, got {text!r}")
+    return int(text)
 
 
 def _directory(text: str) -> Path:
@@ -146,6 +154,20 @@ _OPTIONS = {
         "web origins whose pages may call the platform from a browser, comma-separated "
         "(*: any; none: only pages the platform serves itself)",
     ),
+    "seed": _Option(
+        "--seed",
+        "TRADING_SEED",
+        None,
+        "N",
+        "seed the one generator behind every random choice, for reproducible runs",
+    ),
+    "faults": _Option(
+        "--faults",
+        "TRADING_FAULTS",
+        "",
+        "SPEC",
+        "inject faults: error=P,latency=P:SECONDS,disconnect=P (P from 0 to 1)",
+    ),
 }
 
 
@@ -157,6 +179,8 @@ class Settings:
     execution_delay: DelayRange = DelayRange(1.5, 3.0)
     reports_dir: Path | None = None
     cors_origins: tuple[str, ...] = ("*",)
+    seed: int | None = None
+    faults: FaultSpec = FaultSpec()
     quiet: bool = False
 
     @classmethod
@@ -190,6 +214,8 @@ class Settings:
             execution_delay=value("execution_delay", DelayRange.parse),
             reports_dir=value("reports_dir", _directory),
             cors_origins=value("cors_origins", _origins),
+            seed=value("seed", _seed),
+            faults=value("faults", FaultSpec.parse),
             quiet=args.quiet,
         )
 

@@ -66,6 +66,7 @@ class FeedListener:
         self.url = url
         self._events = []
         self._error = None
+        self.ending = None  # how the server ended the connection: "closed" or "dropped"
         self._stopping = False
         self._changed = threading.Condition()
         # create_connection returns once the handshake has completed, which is
@@ -90,12 +91,16 @@ class FeedListener:
                     continue
                 if not frame:  # a close frame
                     if not self._stopping:
-                        self._record_error("the server closed the feed")
+                        self._record_error("the server closed the feed", "closed")
                     return
                 self._record(frame)
+        except (websocket.WebSocketConnectionClosedException, ConnectionError) as error:
+            if not self._stopping:
+                self._record_error(f"the connection dropped without a close frame: {error!r}",
+                                   "dropped")
         except Exception as error:  # noqa: BLE001 - reported to the waiting step
             if not self._stopping:
-                self._record_error(f"the feed failed: {error!r}")
+                self._record_error(f"the feed failed: {error!r}", "failed")
         finally:
             self._socket.close()
 
@@ -108,9 +113,10 @@ class FeedListener:
             self._events.append(Event(time.monotonic(), frame, data))
             self._changed.notify_all()
 
-    def _record_error(self, message):
+    def _record_error(self, message, ending):
         with self._changed:
             self._error = message
+            self.ending = ending
             self._changed.notify_all()
 
     def send(self, text):
@@ -141,6 +147,15 @@ class FeedListener:
     def events(self, predicate=lambda event: True):
         with self._changed:
             return [event for event in self._events if predicate(event)]
+
+    def wait_until_ended(self, timeout):
+        """How the server ended the connection ("closed", "dropped" or
+        "failed"), waiting up to `timeout` seconds; None if it is still open."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.ending is None and time.monotonic() < deadline:
+                self._changed.wait(deadline - time.monotonic())
+            return self.ending
 
     def events_for(self, order_id):
         return self.events(lambda event: event.order_id == order_id)

@@ -161,3 +161,29 @@ def use_own_platform(context, *args, port=None):
     context.feed_url = context.api.feed_url
     context.platform = server
     return server
+
+
+# -- Processes a scenario starts: after_scenario stops them and closes their clients.
+
+WATCHER_DEADLINE = 10
+
+
+def client_of_started(context, server):
+    """Wait for a server the scenario started; its process and client are closed by the hooks."""
+    context.processes.append(server)
+    server.wait_until_healthy()
+    client = ApiClient(server.base_url)
+    context.clients.append(client)
+    return client
+
+
+def start_watcher(context, url):
+    context.watcher = OutputWatcher(["-m", "trading_server.watch", url])
+    context.processes.append(context.watcher)
+
+
+def start_following_watcher(context, url):
+    start_watcher(context, url)
+    # This watcher announces its connection; events before that would be missed.
+    context.watcher.wait_for_line(lambda line: "connected" in line.lower(), WATCHER_DEADLINE,
+                                  "announcing the connection")
