@@ -5,13 +5,16 @@ With API_URL set, the suite tests that server. Without it, it starts
 environment (so TRADING_* delay settings reach both), and stops it at the end.
 """
 import atexit
+import importlib.util
 import os
 
 from steps.support.api import ApiClient
 from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
-from steps.support.processes import LocalServer
+from steps.support.processes import LocalServer, RedisServer
 
 PLATFORM_TAG = "platform"
+# Scenarios that start their own Redis (and instances using it).
+REDIS_TAG = "redis"
 # The contract's extensions: a scenario tagged with one runs only against a
 # server whose /health lists it.
 EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
@@ -43,6 +46,10 @@ def before_scenario(context, scenario):
         scenario.skip(reason="tests this implementation's extras: "
                              "runs only when the suite starts the server itself (API_URL is set)")
         return
+    if REDIS_TAG in scenario.effective_tags and not redis_installed():
+        scenario.skip(reason="needs redis-server and the Redis client "
+                             "(pip install -r requirements/redis.txt)")
+        return
     missing = sorted((EXTENSION_TAGS & set(scenario.effective_tags)) - context.server_extensions)
     if missing:
         scenario.skip(reason=f"the server does not offer the {', '.join(missing)} extension "
@@ -54,6 +61,10 @@ def before_scenario(context, scenario):
     context.processes = []
     context.clients = []  # API clients of servers a scenario starts itself
     context.placed_orders = []
+
+
+def redis_installed():
+    return RedisServer.EXECUTABLE is not None and importlib.util.find_spec("redis") is not None
 
 
 def after_scenario(context, scenario):
