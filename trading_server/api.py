@@ -41,30 +41,32 @@ async def place_order(request: Request):
         new_order = parse_new_order(request.body)
     except InvalidOrder as problem:
         return error(400, str(problem))
-    order = request.app.ctx.book.place(new_order.stocks, new_order.quantity)
+    order = await request.app.ctx.book.place(new_order.stocks, new_order.quantity)
     return json(order.to_json(), status=201, headers={"Location": f"/orders/{order.order_id}"})
 
 
 @orders.get("/orders")
 @delayed
 async def list_orders(request: Request):
-    return json([order.to_json() for order in request.app.ctx.book])
+    orders_now, _ = await request.app.ctx.book.all()
+    return json([order.to_json() for order in orders_now])
 
 
 @orders.get("/orders/<order_id:str>")
 @delayed
 async def get_order(request: Request, order_id: str):
     try:
-        return json(request.app.ctx.book.get(order_id).to_json())
+        order, _ = await request.app.ctx.book.get(order_id)
     except OrderNotFound as problem:
         return error(404, str(problem))
+    return json(order.to_json())
 
 
 @orders.delete("/orders/<order_id:str>")
 @delayed
 async def cancel_order(request: Request, order_id: str):
     try:
-        request.app.ctx.book.cancel(order_id)
+        await request.app.ctx.book.cancel(order_id)
     except OrderNotFound as problem:
         return error(404, str(problem))
     except OrderNotCancellable as problem:

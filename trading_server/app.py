@@ -1,4 +1,4 @@
-"""The app factory: wires settings, the order book, execution and the feed."""
+"""The app factory: wires settings, the store, the order lifecycle, execution and the feed."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from .execution import ExecutionScheduler
 from .feed import Feed
 from .orders import OrderBook
 from .settings import Settings
+from .store import open_store
 
 log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
@@ -71,17 +72,19 @@ def create_app(settings: Settings) -> Sanic:
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
-        app.ctx.book = OrderBook()
-        app.ctx.feed = Feed(FEED_BACKLOG_LIMIT)
+        app.ctx.store = open_store("memory")
+        await app.ctx.store.open()
+        app.ctx.book = OrderBook(app.ctx.store, settings.execution_delay)
+        app.ctx.feed = Feed(app.ctx.store, FEED_BACKLOG_LIMIT)
         app.ctx.scheduler = ExecutionScheduler(
-            app.ctx.book, settings.execution_delay, asyncio.get_running_loop()
+            app.ctx.book, app.ctx.store, asyncio.get_running_loop()
         )
-        app.ctx.book.on_status_change(app.ctx.feed.publish)
 
     @app.before_server_stop
     async def close_market(app: Sanic) -> None:
         app.ctx.scheduler.stop()
         app.ctx.feed.close()
+        await app.ctx.store.close()
 
     return app
 

@@ -1,39 +1,72 @@
-"""Executes pending orders after a random delay.
+"""Executes pending orders when they are due.
 
-One event-loop timer per pending order, started when the order is created
-and dropped when it is cancelled, so the book never has to be scanned.
+One event-loop timer per order this process placed, started when it is
+placed and dropped as soon as the order changes (an event from any
+process), so the book never has to be scanned. With a shared store an
+order's process may die before its time; every process then also sweeps
+the store now and then for due orders nobody executed (`Store.claim_due`
+hands each to one of them).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 
 from .orders import Order, OrderBook, OrderStatus
-from .settings import DelayRange
+from .store import Event, Store, StoreUnavailable
+
+log = logging.getLogger("trading_server.execution")
+
+#: How often a process of a shared store looks for orders another process left behind.
+SWEEP_SECONDS = 1.0
 
 
 class ExecutionScheduler:
-    def __init__(
-        self, book: OrderBook, delay: DelayRange, loop: asyncio.AbstractEventLoop
-    ) -> None:
+    def __init__(self, book: OrderBook, store: Store, loop: asyncio.AbstractEventLoop) -> None:
         self._book = book
-        self._delay = delay
+        self._store = store
         self._loop = loop
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        book.on_status_change(self._on_status_change)
+        self._executions: set[asyncio.Task] = set()
+        self._sweeper: asyncio.Task | None = None
+        book.on_placed(self._on_placed)
+        store.on_event(self._on_event)
+        if store.shared:
+            self._sweeper = loop.create_task(self._sweep())
 
-    def _on_status_change(self, order: Order) -> None:
-        if order.status == OrderStatus.PENDING:
-            self._timers[order.order_id] = self._loop.call_later(
-                self._delay.sample(), self._book.execute, order.order_id
-            )
-        else:
-            timer = self._timers.pop(order.order_id, None)
+    def _on_placed(self, order: Order, due_at: float) -> None:
+        self._timers[order.order_id] = self._loop.call_later(
+            max(due_at - time.time(), 0), self._execute, order.order_id
+        )
+
+    def _on_event(self, event: Event) -> None:
+        if event.order.status != OrderStatus.PENDING:
+            timer = self._timers.pop(event.order.order_id, None)
             if timer is not None:
                 timer.cancel()
+
+    def _execute(self, order_id: str) -> None:
+        self._timers.pop(order_id, None)
+        task = self._loop.create_task(self._book.execute(order_id))
+        # The loop keeps only weak references to tasks.
+        self._executions.add(task)
+        task.add_done_callback(self._executions.discard)
+
+    async def _sweep(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                for order_id in await self._store.claim_due(time.time()):
+                    await self._book.execute(order_id)
+            except StoreUnavailable:
+                log.warning("the store is unreachable; due orders wait for it")
 
     def stop(self) -> None:
         """Cancel every timer: a stopping server executes nothing more."""
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        if self._sweeper is not None:
+            self._sweeper.cancel()

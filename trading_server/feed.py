@@ -21,7 +21,7 @@ from sanic import Websocket
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
-from .orders import Order
+from .store import Event, Store
 
 log = logging.getLogger("trading_server.feed")
 
@@ -62,18 +62,19 @@ class Subscriber:
 
 
 class Feed:
-    def __init__(self, backlog_limit: int) -> None:
+    def __init__(self, store: Store, backlog_limit: int) -> None:
         self._backlog_limit = backlog_limit
         self._subscribers: set[Subscriber] = set()
         self._unsent: list[bytes] = []
+        store.on_event(self.publish)
 
-    def publish(self, order: Order) -> None:
-        """Send the order's event for its latest status change to every subscriber."""
+    def publish(self, event: Event) -> None:
+        """Send the event to every subscriber."""
         if not self._subscribers:
             return
         if not self._unsent:
             asyncio.get_running_loop().call_soon(self._flush)
-        self._unsent.append(text_frame(_encode(order.event())))
+        self._unsent.append(text_frame(_encode(event.order.event())))
 
     def _flush(self) -> None:
         """Write every event published since the last flush to every subscriber."""
