@@ -13,7 +13,7 @@ Feature: One platform on several instances sharing Redis
     Given two instances of the platform share one Redis
 
   Scenario: An order placed on one instance is read and cancelled on the other
-    Given I have placed an order for 10 of "EURUSD" on the first instance
+    Given I have placed an order on the first instance for 10 of "EURUSD"
     When I cancel the order on the second instance
     Then the cancellation is accepted
     And the first instance reads the order back as cancelled
@@ -21,13 +21,13 @@ Feature: One platform on several instances sharing Redis
   @websocket
   Scenario: A client of one instance receives the other instance's events
     Given I am watching the order feed of the first instance
-    When I place an order for 10 of "EURUSD" on the second instance
+    When I place an order on the second instance for 10 of "EURUSD"
     Then the feed reports the order as pending, then executed
 
   @websocket
   Scenario: An order is executed even when its instance dies before its time
     Given I am watching the order feed of the second instance
-    And I have placed an order for 10 of "EURUSD" on the first instance
+    And I have placed an order on the first instance for 10 of "EURUSD"
     When the first instance dies
     Then the feed reports the order executed once, at most a sweep after its time
 
@@ -39,7 +39,7 @@ Feature: One platform on several instances sharing Redis
 
   Scenario: When Redis is back, the platform works again without a restart
     Given I am watching the order feed of the second instance
-    And I have placed an order for 10 of "EURUSD" on the first instance
+    And I have placed an order on the first instance for 10 of "EURUSD"
     And Redis has been down
     When Redis is back
     Then I can place orders on the second instance again

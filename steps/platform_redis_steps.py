@@ -38,9 +38,9 @@ def instance(context, which):
     return context.instances[INSTANCES[which]]
 
 
-@given('I have placed an order for {quantity:Json} of {stocks:Json} on the {which:w} instance')
-@when('I place an order for {quantity:Json} of {stocks:Json} on the {which:w} instance')
-def step_place_on(context, quantity, stocks, which):
+@given('I have placed an order on the {which:w} instance for {quantity:Json} of {stocks:Json}')
+@when('I place an order on the {which:w} instance for {quantity:Json} of {stocks:Json}')
+def step_place_on(context, which, quantity, stocks):
     context.reply = instance(context, which).place_order(stocks, quantity)
     assert_that(context.reply, answered_with_order(201, stocks=stocks, quantity=quantity,
                                                    order_status="PENDING"))

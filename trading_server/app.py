@@ -17,12 +17,14 @@ from .execution import ExecutionScheduler
 from .feed import Feed
 from .orders import OrderBook
 from .settings import Settings
-from .store import open_store
+from .store import StoreUnavailable, open_store
 
 log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
 
 MAX_BODY_BYTES = 64 * 1024
+# Seconds a client is asked to wait while the store is unreachable.
+STORE_RETRY_AFTER = 1
 # Bytes of events (each about 170) a WebSocket client may leave unsent
 # before it is disconnected.
 FEED_BACKLOG_LIMIT = 256 * 1024
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> Sanic:
     app.ctx.extensions = []
     app.blueprint(orders)
     app.blueprint(docs)
+    app.exception(StoreUnavailable)(_store_unavailable)
     if settings.reports_dir is not None:
         _publish_reports(app, settings.reports_dir)
     if not settings.quiet:
@@ -72,7 +75,7 @@ def create_app(settings: Settings) -> Sanic:
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
-        app.ctx.store = open_store("memory")
+        app.ctx.store = open_store(settings.store)
         await app.ctx.store.open()
         app.ctx.book = OrderBook(app.ctx.store, settings.execution_delay)
         app.ctx.feed = Feed(app.ctx.store, FEED_BACKLOG_LIMIT)
@@ -87,6 +90,13 @@ def create_app(settings: Settings) -> Sanic:
         await app.ctx.store.close()
 
     return app
+
+
+async def _store_unavailable(request: Request, problem: StoreUnavailable):
+    """Redis is away: 503, changing nothing, until it is back (the store logs
+    the outage once)."""
+    return error(503, f"the order store is unavailable, try again shortly: {problem}",
+                 {"Retry-After": str(STORE_RETRY_AFTER)})
 
 
 def _publish_reports(app: Sanic, reports_dir: Path) -> None:

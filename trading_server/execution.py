@@ -11,13 +11,10 @@ hands each to one of them).
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 
 from .orders import Order, OrderBook, OrderStatus
 from .store import Event, Store, StoreUnavailable
-
-log = logging.getLogger("trading_server.execution")
 
 #: How often a process of a shared store looks for orders another process left behind.
 SWEEP_SECONDS = 1.0
@@ -49,10 +46,16 @@ class ExecutionScheduler:
 
     def _execute(self, order_id: str) -> None:
         self._timers.pop(order_id, None)
-        task = self._loop.create_task(self._book.execute(order_id))
+        task = self._loop.create_task(self._execute_now(order_id))
         # The loop keeps only weak references to tasks.
         self._executions.add(task)
         task.add_done_callback(self._executions.discard)
+
+    async def _execute_now(self, order_id: str) -> None:
+        try:
+            await self._book.execute(order_id)
+        except StoreUnavailable:
+            pass  # the order stays due in the store: a sweep executes it once it is back
 
     async def _sweep(self) -> None:
         while True:
@@ -61,7 +64,7 @@ class ExecutionScheduler:
                 for order_id in await self._store.claim_due(time.time()):
                     await self._book.execute(order_id)
             except StoreUnavailable:
-                log.warning("the store is unreachable; due orders wait for it")
+                pass  # due orders wait for the store; it logs the outage itself
 
     def stop(self) -> None:
         """Cancel every timer: a stopping server executes nothing more."""
