@@ -40,6 +40,9 @@ from .httpclient import ORDER, Connection
 DELAYS = ["--response-delay", "0,0", "--execution-delay", "0.001,0.005", "--quiet"]
 FINAL = {204: "CANCELLED", 409: "EXECUTED"}
 QUIET_SECONDS = 1.0  # the feeds are complete once nothing arrived for this long
+BURST_DEADLINE = 600.0  # seconds: a platform that stopped answering ends the run
+RETRY_PAUSE = 0.2  # after a failed request, before the next attempt
+SETTLE_SECONDS = 15.0  # at most this long for the last pending orders to be executed
 
 
 class Feed:
@@ -79,34 +82,48 @@ async def race(urls: list[str], orders: int, connections: int) -> dict:
         await feed.open()
     outcomes: dict[str, int] = {}  # order id -> the cancel's status
     unknown = Counter()
+    gone: set[int] = set()  # instances that refuse connections
     remaining = [orders]
     started = time.monotonic()
+    give_up_at = started + BURST_DEADLINE
 
     async def worker(index: int) -> None:
-        placer, canceller = index % 2, 1 - index % 2
-        pair = [None, None]
-        while remaining[0] > 0:
-            remaining[0] -= 1
+        open_connections: dict[int, Connection] = {}
+
+        async def connection(side: int) -> Connection:
+            if side not in open_connections:
+                address = addresses[side]
+                open_connections[side] = await Connection(address.hostname, address.port).open()
+            return open_connections[side]
+
+        while remaining[0] > 0 and time.monotonic() < give_up_at:
+            # Place through one instance, cancel through the other; through
+            # the survivor alone once an instance is gone.
+            live = [side for side in range(len(addresses)) if side not in gone] or [0]
+            placer, canceller = live[index % len(live)], live[(index + 1) % len(live)]
             try:
-                for side in (placer, canceller):
-                    if pair[side] is None:
-                        address = addresses[side]
-                        pair[side] = await Connection(address.hostname, address.port).open()
-                status, body = await pair[placer].request("POST", "/orders", ORDER)
+                status, body = await (await connection(placer)).request("POST", "/orders", ORDER)
                 if status != 201:
                     unknown[f"POST {status}"] += 1
+                    await asyncio.sleep(RETRY_PAUSE)
                     continue
+                remaining[0] -= 1
                 order_id = json.loads(body)["orderId"]
-                status, _ = await pair[canceller].request("DELETE", f"/orders/{order_id}")
+                status, _ = await (await connection(canceller)).request(
+                    "DELETE", f"/orders/{order_id}")
                 if status in FINAL:
                     outcomes[order_id] = status
                 else:
                     unknown[f"DELETE {status}"] += 1
+            except ConnectionRefusedError:
+                unknown["ConnectionRefusedError"] += 1
+                gone.update(side for side in (placer, canceller) if side not in open_connections)
+                open_connections.clear()
             except (OSError, asyncio.IncompleteReadError) as error:
                 # An instance or Redis went away mid-request (by hand, with --urls).
                 unknown[type(error).__name__] += 1
-                pair = [None, None]
-                await asyncio.sleep(0.1)
+                open_connections.clear()
+                await asyncio.sleep(RETRY_PAUSE)
 
     await asyncio.gather(*(worker(index) for index in range(connections)))
     burst = time.monotonic() - started
@@ -120,17 +137,36 @@ async def race(urls: list[str], orders: int, connections: int) -> dict:
 
 
 async def read_back(addresses) -> dict[str, str]:
-    """Every order's status, from whichever instance still answers."""
+    """Every order's status, once none is pending (an order whose instance
+    died waits for a sweep, or for a claim's lease), or at the deadline."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        try:
+            statuses = await read_once(addresses)
+        except RuntimeError:  # Redis is still away, say
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if "PENDING" not in statuses.values() or time.monotonic() > deadline:
+                return statuses
+        await asyncio.sleep(0.5)
+
+
+async def read_once(addresses) -> dict[str, str]:
+    """Every order's status, from whichever instance answers."""
+    failures = []
     for address in addresses:
         try:
             connection = await Connection(address.hostname, address.port).open()
             status, body = await connection.request("GET", "/orders")
             await connection.close()
-        except OSError:
+        except (OSError, asyncio.IncompleteReadError) as error:
+            failures.append(f"{address.netloc}: {error!r}")
             continue
         if status == 200:
             return {order["orderId"]: order["orderStatus"] for order in json.loads(body)}
-    raise RuntimeError("no instance answered GET /orders")
+        failures.append(f"{address.netloc}: {status} {body[:200]!r}")
+    raise RuntimeError(f"no instance answered GET /orders: {failures}")
 
 
 def check(outcomes, unknown, final_statuses, feeds, burst) -> dict:
