@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from .orders import Order, OrderBook, OrderStatus
+from .orders import Order, OrderBook, OrderNotFound, OrderStatus
 from .store import Event, Store, StoreUnavailable
 
 #: How often a process of a shared store looks for orders another process left behind.
@@ -56,6 +56,8 @@ class ExecutionScheduler:
             await self._book.execute(order_id)
         except StoreUnavailable:
             pass  # the order stays due in the store: a sweep executes it once it is back
+        except OrderNotFound:
+            pass  # the store lost it: a Redis without persistence restarted
 
     async def _sweep(self) -> None:
         while True:

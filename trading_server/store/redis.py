@@ -155,7 +155,6 @@ class RedisStore(Store):
     shared = True
 
     def __init__(self, url: str) -> None:
-        self._url = url
         self._keys = {
             name: PREFIX + name for name in ("orders", "created", "due", "seq", "events")
         }
@@ -181,9 +180,6 @@ class RedisStore(Store):
         self._listeners: list[EventListener] = []
         self._follower: asyncio.Task | None = None
         self._outage: str | None = None  # why Redis is unreachable, while it is
-
-    def __repr__(self) -> str:
-        return f"RedisStore({self._url!r})"
 
     async def open(self) -> None:
         """Connect; a Redis that cannot be reached now only means 503s until it can."""
