@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 from functools import wraps
 
-from sanic import Blueprint, Request, Websocket, empty, json
-from sanic.response import JSONResponse
+from sanic import Blueprint, Request, Websocket, empty, json, raw
+from sanic.response import HTTPResponse, JSONResponse
 
+from .feed import InvalidSince, parse_since
+from .idempotency import KEY_HEADER, KEY_TTL_SECONDS, REPLAYED_HEADER, InvalidKey, fingerprint, parse_key
 from .orders import OrderNotCancellable, OrderNotFound
-from .validation import InvalidOrder, parse_new_order
+from .store import KeyClaim, StoredAnswer
+from .validation import InvalidOrder, NewOrder, parse_new_order
 
 orders = Blueprint("orders")
+feed = Blueprint("feed")
+
+#: The `sequence` extension's header: the `seq` of the latest event an answer reflects.
+FEED_SEQ = "Feed-Seq"
 
 
 def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
@@ -19,47 +26,95 @@ def error(status: int, message: str, headers: dict | None = None) -> JSONRespons
     return json({"code": status, "message": message}, status=status, headers=headers)
 
 
+async def response_delay(request: Request) -> None:
+    """Wait the configured random response delay."""
+    delay = request.app.ctx.settings.response_delay
+    if not delay.is_off:
+        await asyncio.sleep(delay.sample())
+
+
 def delayed(handler):
     """Answer after the configured random response delay, before acting."""
 
     @wraps(handler)
     async def delayed_handler(request: Request, *args, **kwargs):
-        delay = request.app.ctx.settings.response_delay
-        if not delay.is_off:
-            await asyncio.sleep(delay.sample())
+        await response_delay(request)
         return await handler(request, *args, **kwargs)
 
     return delayed_handler
 
 
 @orders.post("/orders")
-@delayed
 async def place_order(request: Request):
+    # Checked, and its key claimed, on arrival, so that a retry during the
+    # response delay is told the first is still in flight; every answer
+    # still comes after the delay.
+    refusal = new_order = key = None
     if request.content_type.split(";")[0].strip().lower() != "application/json":
-        return error(415, "the body must be JSON: send Content-Type: application/json")
-    try:
-        new_order = parse_new_order(request.body)
-    except InvalidOrder as problem:
-        return error(400, str(problem))
+        refusal = error(415, "the body must be JSON: send Content-Type: application/json")
+    else:
+        try:
+            new_order = parse_new_order(request.body)
+            key = parse_key(request.headers.getall(KEY_HEADER, []))
+        except (InvalidOrder, InvalidKey) as problem:
+            refusal = error(400, str(problem))
+    if key is not None:
+        claim = await request.app.ctx.store.claim_key(key, fingerprint(new_order), KEY_TTL_SECONDS)
+        if claim == KeyClaim.CLAIMED:
+            return await _place_with_key(request, new_order, key)
+        refusal = _answer_to_retry(claim)
+    await response_delay(request)
+    if refusal is not None:
+        return refusal
+    return await _place(request, new_order)
+
+
+async def _place(request: Request, new_order: NewOrder) -> JSONResponse:
     order = await request.app.ctx.book.place(new_order.stocks, new_order.quantity)
     return json(order.to_json(), status=201, headers={"Location": f"/orders/{order.order_id}"})
+
+
+async def _place_with_key(request: Request, new_order: NewOrder, key: str) -> JSONResponse:
+    """Place the order and keep the answer under the key; a request that
+    ends any other way (cancelled during its delay, say) frees the key."""
+    answer = None
+    try:
+        await response_delay(request)
+        placed = await _place(request, new_order)
+        answer = StoredAnswer(placed.status, placed.body, {"Location": placed.headers["Location"]})
+        return placed
+    finally:
+        await request.app.ctx.store.settle_key(key, answer, KEY_TTL_SECONDS)
+
+
+def _answer_to_retry(claim: str | StoredAnswer) -> HTTPResponse:
+    if isinstance(claim, StoredAnswer):
+        return raw(
+            claim.body,
+            status=claim.status,
+            headers={**claim.headers, REPLAYED_HEADER: "true"},
+            content_type="application/json",
+        )
+    if claim == KeyClaim.IN_FLIGHT:
+        return error(409, f"{KEY_HEADER}: a request with this key is still being answered")
+    return error(422, f"{KEY_HEADER}: this key was used for another order")
 
 
 @orders.get("/orders")
 @delayed
 async def list_orders(request: Request):
-    orders_now, _ = await request.app.ctx.book.all()
-    return json([order.to_json() for order in orders_now])
+    orders_now, seq = await request.app.ctx.book.all()
+    return json([order.to_json() for order in orders_now], headers={FEED_SEQ: str(seq)})
 
 
 @orders.get("/orders/<order_id:str>")
 @delayed
 async def get_order(request: Request, order_id: str):
     try:
-        order, _ = await request.app.ctx.book.get(order_id)
+        order, seq = await request.app.ctx.book.get(order_id)
     except OrderNotFound as problem:
         return error(404, str(problem))
-    return json(order.to_json())
+    return json(order.to_json(), headers={FEED_SEQ: str(seq)})
 
 
 @orders.delete("/orders/<order_id:str>")
@@ -80,6 +135,15 @@ async def health(request: Request):
     return json({"status": "ok", "extensions": request.app.ctx.extensions})
 
 
-@orders.websocket("/ws")
+@feed.on_request
+async def read_since(request: Request):
+    """Refuse a malformed `since` before the WebSocket handshake is answered."""
+    try:
+        request.ctx.since = parse_since(request.get_args(keep_blank_values=True).getlist("since"))
+    except InvalidSince as problem:
+        return error(400, str(problem))
+
+
+@feed.websocket("/ws")
 async def order_feed(request: Request, ws: Websocket):
-    await request.app.ctx.feed.serve(ws)
+    await request.app.ctx.feed.serve(ws, request.ctx.since)

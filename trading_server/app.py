@@ -11,7 +11,7 @@ from sanic import Request, Sanic, redirect
 from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
 from sanic.handlers import ErrorHandler
 
-from .api import error, orders
+from .api import error, feed, orders
 from .docs import docs
 from .execution import ExecutionScheduler
 from .feed import Feed
@@ -66,6 +66,8 @@ def create_app(settings: Settings) -> Sanic:
     # feature that implements one adds its name.
     app.ctx.extensions = []
     app.blueprint(orders)
+    app.blueprint(feed)
+    app.ctx.extensions += ["sequence", "idempotency"]
     app.blueprint(docs)
     app.exception(StoreUnavailable)(_store_unavailable)
     if settings.reports_dir is not None:

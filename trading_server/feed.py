@@ -10,6 +10,12 @@ outbox: the kernel takes what the client can receive, the rest waits
 there. A subscriber whose unsent bytes would pass `backlog_limit` is
 disconnected (close code 1008) rather than allowed to grow the server's
 memory, so a slow or vanished client only ever delays itself.
+
+A client that subscribes with `since` (the `sequence` extension) is first
+sent the retained events after that number, as fast as it takes them,
+while the events published meanwhile are held for it; it joins the live
+fan-out only once nothing is left to send, in one step with no await, so
+the seam between replay and live has no gap and no duplicate.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import asyncio
 import json
 import logging
 from sanic import Websocket
+from sanic.exceptions import RequestCancelled
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
@@ -28,8 +35,32 @@ log = logging.getLogger("trading_server.feed")
 TOO_SLOW = 1008
 GOING_AWAY = 1001
 EVENT_FRAME_BYTES = 170  # about, for the log
+# Replayed events written at once: a few hundred frames, well under the
+# backlog limit, so a replay never gets a client dropped as too slow.
+REPLAY_BATCH = 200
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+class InvalidSince(ValueError):
+    """`since` is not a non-negative integer."""
+
+
+def parse_since(values: list[str]) -> int | None:
+    """The `since` of a subscription (every value the query string gave it),
+    or None without one."""
+    if not values:
+        return None
+    if len(values) != 1:
+        raise InvalidSince("since: give it once, as a non-negative integer")
+    text = values[0]
+    # isdigit() alone would take other scripts' digits and superscripts.
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidSince(f"since: expected a non-negative integer (a seq), got {text[:40]!r}")
+    try:
+        return int(text)
+    except ValueError:  # more digits than int() converts
+        raise InvalidSince("since: too large for a seq") from None
 
 
 def text_frame(message: str) -> bytes:
@@ -52,6 +83,17 @@ class Subscriber:
         self._transport.write(frame)
         return True
 
+    async def send(self, frames: bytes) -> bool:
+        """Write frames once the client has taken most of the earlier ones
+        (the transport's flow control); False when the client has gone."""
+        if self.ws.ws_proto.state is not State.OPEN:
+            return False
+        try:
+            await self.ws.io_proto.send(frames)
+        except RequestCancelled:  # the connection is closing
+            return False
+        return True
+
     def backlog(self) -> int:
         """Bytes written for this client that it has not taken yet."""
         return self._transport.get_write_buffer_size()
@@ -64,17 +106,23 @@ class Subscriber:
 class Feed:
     def __init__(self, store: Store, backlog_limit: int) -> None:
         self._backlog_limit = backlog_limit
+        self._store = store
         self._subscribers: set[Subscriber] = set()
         self._unsent: list[bytes] = []
+        # Subscribers still being sent their replay, and the events held for them.
+        self._replaying: dict[Subscriber, list[Event]] = {}
         store.on_event(self.publish)
 
     def publish(self, event: Event) -> None:
         """Send the event to every subscriber."""
+        if self._replaying:
+            for held in self._replaying.values():
+                held.append(event)
         if not self._subscribers:
             return
         if not self._unsent:
             asyncio.get_running_loop().call_soon(self._flush)
-        self._unsent.append(text_frame(_encode(event.order.event())))
+        self._unsent.append(text_frame(_encode(event.to_json())))
 
     def _flush(self) -> None:
         """Write every event published since the last flush to every subscriber."""
@@ -95,24 +143,56 @@ class Feed:
                 )
                 subscriber.disconnect(TOO_SLOW, "too slow: too many events unsent")
 
-    async def serve(self, ws: Websocket) -> None:
-        """Subscribe `ws` and keep it subscribed until the client leaves."""
+    async def serve(self, ws: Websocket, since: int | None = None) -> None:
+        """Subscribe `ws` and keep it subscribed until the client leaves;
+        with `since`, send it the retained events after that `seq` first."""
         subscriber = Subscriber(ws, self._backlog_limit)
-        self._flush()  # events from before the subscription are not for this client
-        self._subscribers.add(subscriber)
         try:
+            if since is not None and not await self._replay(subscriber, since):
+                return
+            self._flush()  # events from before the subscription (or sent in the replay)
+            self._subscribers.add(subscriber)
             # Messages from clients are ignored, but reading them is what
             # lets the connection notice pongs and close frames.
             async for _ in ws:
                 pass
         finally:
+            self._replaying.pop(subscriber, None)
             self._subscribers.discard(subscriber)
+
+    async def _replay(self, subscriber: Subscriber, since: int) -> bool:
+        """Send the retained events after `since`, then those published
+        meanwhile, until none is left; False when the client left."""
+        held = self._replaying[subscriber] = []
+        last_sent = since
+        pending = await self._store.events_after(since)
+        while True:
+            if not pending:  # sent what was fetched: now what was published meanwhile
+                pending, held = held, []
+                self._replaying[subscriber] = held
+                if not pending:
+                    break
+            batch, pending = pending[:REPLAY_BATCH], pending[REPLAY_BATCH:]
+            frames = []
+            for event in batch:
+                # Held events may repeat the newest fetched ones.
+                if event.seq > last_sent:
+                    frames.append(text_frame(_encode(event.to_json())))
+                    last_sent = event.seq
+            if frames and not await subscriber.send(b"".join(frames)):
+                return False
+            # Framing 10,000 events takes tens of milliseconds: let requests
+            # and the other clients run between batches.
+            await asyncio.sleep(0)
+        self._replaying.pop(subscriber, None)
+        return True
 
     def close(self) -> None:
         """Disconnect every client with 'going away': the server is stopping."""
-        for subscriber in self._subscribers:
+        for subscriber in [*self._subscribers, *self._replaying]:
             subscriber.disconnect(GOING_AWAY, "server shutting down")
         self._subscribers.clear()
+        self._replaying.clear()
 
 
 def _peer(ws: Websocket) -> str:

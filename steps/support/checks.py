@@ -26,6 +26,10 @@ def is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def is_positive_integer(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def is_json_media_type(content_type):
     return content_type.split(";")[0].strip().lower() == "application/json"
 
@@ -60,12 +64,17 @@ def order_problems(order, stocks=None, quantity=None, order_status=None):
     return problems
 
 
-def event_problems(event_data):
+def event_problems(event_data, numbered=False):
+    """Every way an event breaks the contract's shape; `numbered` when the
+    server offers the `sequence` extension, whose events also carry `seq`."""
     if not isinstance(event_data, dict):
         return [f"is not a JSON object: {event_data!r}"]
     problems = []
-    if set(event_data) != EVENT_FIELDS:
-        problems.append(f"has fields {sorted(event_data)}, not {sorted(EVENT_FIELDS)}")
+    expected_fields = EVENT_FIELDS | {"seq"} if numbered else EVENT_FIELDS
+    if set(event_data) != expected_fields:
+        problems.append(f"has fields {sorted(event_data)}, not {sorted(expected_fields)}")
+    if numbered and not is_positive_integer(event_data.get("seq")):
+        problems.append(f"seq {event_data.get('seq')!r} is not a positive integer")
     if not TIMESTAMP.match(str(event_data.get("timestamp"))):
         problems.append(f"timestamp {event_data.get('timestamp')!r} is not ISO 8601 UTC with microseconds and Z")
     if not is_number(event_data.get("quantity")):
