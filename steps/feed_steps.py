@@ -6,11 +6,7 @@ from hamcrest import assert_that, equal_to, greater_than, less_than
 
 from steps.support.checks import answered_with_order, event_problems
 from steps.support.delays import execution_deadline
-from steps.support.feed import FeedListener
-
-# A PENDING event is sent when the order is created, before the confirmation
-# leaves the server; this only allows for the two taking different paths.
-EVENT_IN_FLIGHT = 2.0
+from steps.support.feed import EVENT_IN_FLIGHT, FeedListener
 
 
 def start_listener(context):

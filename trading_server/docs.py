@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sanic import Blueprint, Request, html, json
 
+from .idempotency import KEY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 from .validation import MAX_QUANTITY, MAX_STOCKS_LENGTH
 
 docs = Blueprint("docs")
@@ -55,6 +56,23 @@ def _follow_new_order(operation_id: str) -> dict:
     return {"operationId": operation_id, "parameters": {"orderId": "$response.body#/orderId"}}
 
 
+_FEED_SEQ = {
+    "Feed-Seq": {
+        "description": "the seq of the latest feed event this answer reflects (0 before any): "
+        "subscribe with /ws?since= this number to receive exactly the changes made after it",
+        "schema": {"type": "integer", "minimum": 0},
+    }
+}
+_IDEMPOTENCY_KEY = {
+    "name": KEY_HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
+    "description": "makes retries safe: a later request with the same key and the same order "
+    "(stocks equal, quantity numerically equal) within 24 hours places nothing and gets the "
+    f"first answer again, marked {REPLAYED_HEADER}: true. Only a 201 uses a key up.",
+    "example": "3f1c0a52-order-42",
+}
 _NOT_FOUND = _error("404 no such order", "order 'no-such-id' not found")
 _ORDER_ID_PARAMETER = {
     "name": "orderId",
@@ -91,6 +109,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                     + " A body over 65,536 bytes is refused first (413), then a "
                     "non-JSON content type (415), then the input rules (400).",
                     "operationId": "placeOrder",
+                    "parameters": [_IDEMPOTENCY_KEY],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -106,7 +125,13 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                                 "Location": {
                                     "description": "/orders/{orderId}",
                                     "schema": {"type": "string"},
-                                }
+                                },
+                                REPLAYED_HEADER: {
+                                    "description": f"true when this answers a retry with an "
+                                    f"{KEY_HEADER} already used: nothing was placed, this is "
+                                    "the first answer again",
+                                    "schema": {"type": "string", "enum": ["true"]},
+                                },
                             },
                             "content": {
                                 "application/json": {
@@ -118,7 +143,19 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                                 "CancelOrder": _follow_new_order("cancelOrder"),
                             },
                         },
-                        "400": _error("400 invalid body", "quantity: must be a number, not a string"),
+                        "400": _error(
+                            f"400 invalid body, or an {KEY_HEADER} that is not 1 to "
+                            f"{MAX_KEY_LENGTH} visible ASCII characters",
+                            "quantity: must be a number, not a string",
+                        ),
+                        "409": _error(
+                            f"409 a request with this {KEY_HEADER} is still being answered",
+                            f"{KEY_HEADER}: a request with this key is still being answered",
+                        ),
+                        "422": _error(
+                            f"422 this {KEY_HEADER} was used for another order",
+                            f"{KEY_HEADER}: this key was used for another order",
+                        ),
                         "413": _error("413 body over 64 KiB", "Request body exceeds the size limit"),
                         "415": _error("415 body not JSON", "the body must be JSON: send Content-Type: application/json"),
                     },
@@ -130,6 +167,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                     "responses": {
                         "200": {
                             "description": "every order, any status, oldest first",
+                            "headers": _FEED_SEQ,
                             "content": {
                                 "application/json": {
                                     "schema": {
@@ -151,6 +189,7 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                     "responses": {
                         "200": {
                             "description": "the order",
+                            "headers": _FEED_SEQ,
                             "content": {
                                 "application/json": {
                                     "schema": {"$ref": "#/components/schemas/Order"}
@@ -174,6 +213,41 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                         ),
                     },
                 },
+            },
+            "/ws": {
+                "get": {
+                    "summary": "Subscribe to the order feed (WebSocket)",
+                    "description": "A WebSocket handshake. Every status change from then on "
+                    "arrives as one text frame holding an Event, in increasing seq. With since, "
+                    "the retained events after it come first, with no gap and no duplicate "
+                    "before the live ones; when some are no longer retained the replay starts "
+                    "at the oldest retained one, and the gap in seq tells the client to "
+                    "resynchronise from GET /orders.",
+                    "operationId": "subscribeToFeed",
+                    "parameters": [
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 0},
+                            "description": "the last seq the client saw (or a Feed-Seq)",
+                        }
+                    ],
+                    "responses": {
+                        "101": {
+                            "description": "subscribed: the frames that follow are Events",
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Event"}
+                                }
+                            },
+                        },
+                        "400": _error(
+                            "400 since is not a non-negative integer",
+                            "since: expected a non-negative integer (a seq), got 'abc'",
+                        ),
+                    },
+                }
             },
             "/health": {
                 "get": {
@@ -223,6 +297,23 @@ def openapi_document(response_delay: str, execution_delay: str) -> dict:
                         "updatedAt": {**_TIMESTAMP, "description": "time of the last status change"},
                     },
                     "required": ["orderId", "stocks", "quantity", "orderStatus", "createdAt", "updatedAt"],
+                },
+                "Event": {
+                    "type": "object",
+                    "properties": {
+                        "seq": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "description": "1 for the server's first status change, one more "
+                            "for each later one, across all orders",
+                        },
+                        "orderId": _ORDER_ID,
+                        "orderStatus": _STATUS,
+                        "stocks": _STOCKS,
+                        "quantity": _QUANTITY,
+                        "timestamp": {**_TIMESTAMP, "description": "the order's updatedAt after this change"},
+                    },
+                    "required": ["seq", "orderId", "orderStatus", "stocks", "quantity", "timestamp"],
                 },
                 "Error": {
                     "type": "object",

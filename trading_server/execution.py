@@ -2,7 +2,9 @@
 
 One event-loop timer per order this process placed, started when it is
 placed and dropped as soon as the order changes (an event from any
-process), so the book never has to be scanned. With a shared store an
+process), so the book never has to be scanned. A timer that fires hands
+its order to one long-lived task that executes whatever is due (a task
+per execution would cost more than the execution). With a shared store an
 order's process may die before its time; every process then also sweeps
 the store now and then for due orders nobody executed (`Store.claim_due`
 hands each to one of them).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 
 from .orders import Order, OrderBook, OrderNotFound, OrderStatus
 from .store import Event, Store, StoreUnavailable
@@ -26,7 +29,9 @@ class ExecutionScheduler:
         self._store = store
         self._loop = loop
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._executions: set[asyncio.Task] = set()
+        self._due: deque[str] = deque()
+        self._work = asyncio.Event()
+        self._executor = loop.create_task(self._execute_due())
         self._sweeper: asyncio.Task | None = None
         book.on_placed(self._on_placed)
         store.on_event(self._on_event)
@@ -35,7 +40,7 @@ class ExecutionScheduler:
 
     def _on_placed(self, order: Order, due_at: float) -> None:
         self._timers[order.order_id] = self._loop.call_later(
-            max(due_at - time.time(), 0), self._execute, order.order_id
+            max(due_at - time.time(), 0), self._now_due, order.order_id
         )
 
     def _on_event(self, event: Event) -> None:
@@ -44,20 +49,23 @@ class ExecutionScheduler:
             if timer is not None:
                 timer.cancel()
 
-    def _execute(self, order_id: str) -> None:
+    def _now_due(self, order_id: str) -> None:
         self._timers.pop(order_id, None)
-        task = self._loop.create_task(self._execute_now(order_id))
-        # The loop keeps only weak references to tasks.
-        self._executions.add(task)
-        task.add_done_callback(self._executions.discard)
+        self._due.append(order_id)
+        self._work.set()
 
-    async def _execute_now(self, order_id: str) -> None:
-        try:
-            await self._book.execute(order_id)
-        except StoreUnavailable:
-            pass  # the order stays due in the store: a sweep executes it once it is back
-        except OrderNotFound:
-            pass  # the store lost it: a Redis without persistence restarted
+    async def _execute_due(self) -> None:
+        while True:
+            await self._work.wait()
+            self._work.clear()
+            while self._due:
+                order_id = self._due.popleft()
+                try:
+                    await self._book.execute(order_id)
+                except StoreUnavailable:
+                    pass  # still due in the store: a sweep executes it once it is back
+                except OrderNotFound:
+                    pass  # the store lost it: a Redis without persistence restarted
 
     async def _sweep(self) -> None:
         while True:
@@ -73,5 +81,6 @@ class ExecutionScheduler:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        self._executor.cancel()
         if self._sweeper is not None:
             self._sweeper.cancel()

@@ -35,8 +35,8 @@ log = logging.getLogger("trading_server.feed")
 TOO_SLOW = 1008
 GOING_AWAY = 1001
 EVENT_FRAME_BYTES = 170  # about, for the log
-# Replayed events written at once: a few hundred frames, well under the
-# backlog limit, so a replay never gets a client dropped as too slow.
+# Replayed events are framed and written this many at a time, waiting for
+# the client in between (the transport's flow control).
 REPLAY_BATCH = 200
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
@@ -123,13 +123,25 @@ class Feed:
             self._next_event.set_result(None)
             self._next_event = None
         if self._replaying:
-            for held in self._replaying.values():
-                held.append(event)
+            self._hold(event)
         if not self._subscribers:
             return
         if not self._unsent:
             asyncio.get_running_loop().call_soon(self._flush)
         self._unsent.append(text_frame(_encode(event.to_json())))
+
+    def _hold(self, event: Event) -> None:
+        """Keep the event for the subscribers still being sent their replay;
+        drop one that would need more held than the backlog limit allows."""
+        held_limit = self._backlog_limit // EVENT_FRAME_BYTES
+        for subscriber, held in list(self._replaying.items()):
+            held.append(event)
+            if len(held) > held_limit:
+                del self._replaying[subscriber]
+                log.warning("dropped a WebSocket client %s: %d events held while its replay "
+                            "was being sent, the limit is %d",
+                            _peer(subscriber.ws), len(held), held_limit)
+                subscriber.disconnect(TOO_SLOW, "too slow: too many events unsent")
 
     def _flush(self) -> None:
         """Write every event published since the last flush to every subscriber."""
@@ -174,6 +186,8 @@ class Feed:
         last_sent = since
         pending = await self._store.events_after(since)
         while True:
+            if subscriber not in self._replaying:  # dropped as too slow
+                return False
             if not pending:  # sent what was fetched: now what was published meanwhile
                 pending, held = held, []
                 self._replaying[subscriber] = held
@@ -197,7 +211,7 @@ class Feed:
             # Framing 10,000 events takes tens of milliseconds: let requests
             # and the other clients run between batches.
             await asyncio.sleep(0)
-        self._replaying.pop(subscriber, None)
+        del self._replaying[subscriber]
         return True
 
     def _published(self) -> asyncio.Future:

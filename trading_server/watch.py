@@ -55,14 +55,33 @@ def format_event(frame: str) -> str:
         return f"(unreadable event) {frame}"
 
 
+def event_seq(frame: str) -> int | None:
+    """The event's `seq` (servers with the `sequence` extension number events)."""
+    try:
+        seq = json.loads(frame).get("seq")
+    except (ValueError, AttributeError):
+        return None
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+
+def resume_url(url: str, last_seq: int) -> str:
+    """The feed address that replays what came after `last_seq`."""
+    return f"{url}{'&' if urlsplit(url).query else '?'}since={last_seq}"
+
+
 async def watch(url: str) -> None:
     retry_in = FIRST_RETRY_SECONDS
+    last_seq = None
     while True:
         try:
-            async with connect(url) as ws:
-                print(f"connected to {url}; waiting for order events", flush=True)
+            async with connect(url if last_seq is None else resume_url(url, last_seq)) as ws:
+                if last_seq is None:
+                    print(f"connected to {url}; waiting for order events", flush=True)
+                else:
+                    print(f"reconnected to {url}; resuming after event {last_seq}", flush=True)
                 retry_in = FIRST_RETRY_SECONDS
                 async for frame in ws:
+                    last_seq = event_seq(frame) or last_seq
                     print(format_event(frame), flush=True)
             problem = "the server closed the connection"
         except (OSError, InvalidHandshake, WebSocketException) as error:

@@ -94,11 +94,13 @@ class ApiClient:
         finally:
             connection.close()
 
-    def place_order(self, stocks, quantity):
-        return self.send_order_body(json.dumps({"stocks": stocks, "quantity": quantity}))
+    def place_order(self, stocks, quantity, headers=None):
+        return self.send_order_body(json.dumps({"stocks": stocks, "quantity": quantity}),
+                                    headers=headers)
 
-    def send_order_body(self, body, content_type="application/json"):
-        headers = {"Content-Type": content_type} if content_type else {}
+    def send_order_body(self, body, content_type="application/json", headers=None):
+        """`headers` adds to (or overrides) the Content-Type header."""
+        headers = {**({"Content-Type": content_type} if content_type else {}), **(headers or {})}
         if isinstance(body, str):
             body = body.encode("utf-8")
         return self.request("POST", "/orders", body=body, headers=headers)
@@ -114,6 +116,59 @@ class ApiClient:
 
     def health(self):
         return self.request("GET", "/health")
+
+
+class BackgroundOrders:
+    """Orders placed one after another from a few threads, every other one
+    cancelled at once, until `close()`: a platform where orders keep changing."""
+
+    def __init__(self, base_url, threads=3):
+        self._base_url = base_url
+        self._stopping = threading.Event()
+        self._changes = 0
+        self._changed = threading.Condition()
+        self._threads = [threading.Thread(target=self._trade, name="background-orders", daemon=True)
+                         for _ in range(threads)]
+        for thread in self._threads:
+            thread.start()
+
+    def _trade(self):
+        with ApiClient(self._base_url) as client:
+            while not self._stopping.is_set():
+                reply = client.place_order("TRAFFIC", 1)
+                if reply.status == 201 and not self._stopping.is_set():
+                    self._count_change()
+                    if client.cancel_order(reply.json()["orderId"]).status == 204:
+                        self._count_change()
+
+    def _count_change(self):
+        with self._changed:
+            self._changes += 1
+            self._changed.notify_all()
+
+    def wait_for_changes(self, count, timeout):
+        """Wait until `count` more orders have been placed or cancelled."""
+        with self._changed:
+            wanted = self._changes + count
+            if not self._changed.wait_for(lambda: self._changes >= wanted, timeout):
+                raise AssertionError(f"the background orders made fewer than {count} "
+                                     f"changes within {timeout:.1f} s")
+
+    def close(self):
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join(timeout=TIMEOUT[1])
+
+
+def place_many(base_url, count, threads=8):
+    """Place `count` orders as fast as `threads` connections allow; the statuses."""
+    def place_share(index):
+        with ApiClient(base_url) as client:
+            share = count // threads + (1 if index < count % threads else 0)
+            return [client.place_order("BURST", 1).status for _ in range(share)]
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return [status for statuses in pool.map(place_share, range(threads)) for status in statuses]
 
 
 def concurrently(base_url, count, call):

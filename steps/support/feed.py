@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import websocket
 
 HANDSHAKE_TIMEOUT = 10
+# A PENDING event is sent when the order is created, before the confirmation
+# leaves the server; this only allows for the two taking different paths.
+EVENT_IN_FLIGHT = 2.0
 READ_POLL = 1.0  # how often the reader checks whether it should stop
 
 
@@ -32,7 +35,11 @@ class Event:
 
 
 class FeedListener:
-    def __init__(self, url):
+    """`since`: resume after that event number (the `sequence` extension)."""
+
+    def __init__(self, url, since=None):
+        if since is not None:
+            url = f"{url}?since={since}"
         self.url = url
         self._events = []
         self._error = None
@@ -89,6 +96,18 @@ class FeedListener:
         self._reader.join(timeout=READ_POLL + 1)
 
     # -- Reading the store -------------------------------------------------
+
+    def seqs(self):
+        """The `seq` of every event received, in arrival order."""
+        return [event.data.get("seq") if isinstance(event.data, dict) else None
+                for event in self.events()]
+
+    def wait_for_seq(self, seq, timeout):
+        """Wait until the event numbered `seq` (or a later one) has arrived."""
+        return self.wait_for(
+            lambda event: isinstance(event.data, dict) and isinstance(event.data.get("seq"), int)
+            and event.data["seq"] >= seq,
+            timeout, f"the event numbered {seq}")
 
     def events(self, predicate=lambda event: True):
         with self._changed:
@@ -155,3 +174,14 @@ class FeedListener:
         shown = [event.raw for event in events[-limit:]]
         more = f" (and {len(events) - limit} earlier)" if len(events) > limit else ""
         return (", ".join(shown) or "nothing") + more
+
+
+def refused_handshake(url):
+    """Try to subscribe at `url`; the refusal as (status, headers, body).
+    Fails when the server accepts the subscription."""
+    try:
+        socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT)
+    except websocket.WebSocketBadStatusException as refusal:
+        return refusal.status_code, refusal.resp_headers or {}, refusal.resp_body or b""
+    socket.close()
+    raise AssertionError(f"the server accepted the subscription at {url}")

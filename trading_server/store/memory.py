@@ -24,8 +24,8 @@ from .base import Event, EventListener, KeyClaim, Store, StoredAnswer
 RETAINED_EVENTS = 10_000
 #: Idempotency keys remembered at most; past it the oldest go first, even
 #: inside their 24 hours, so that a flood of keys cannot exhaust memory.
-#: About 500 bytes each (see README, "Safe retries"): 1,000,000 is ~0.5 GB.
-MAX_KEYS = 1_000_000
+#: Measured at about 810 bytes each (a UUID key, its 201 answer): ~200 MB.
+MAX_KEYS = 250_000
 #: A claim is settled when its request is answered, at most a few seconds
 #: later; one still open after this (a bug, never a dead process here) is
 #: freed rather than kept forever.
