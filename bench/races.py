@@ -37,7 +37,7 @@ from websockets.asyncio.client import connect
 from .common import Server, free_port
 from .httpclient import ORDER, Connection
 
-DELAYS = ["--response-delay", "0,0", "--execution-delay", "0.001,0.005", "--quiet"]
+EXECUTION_DELAY = "0.001,0.005"
 FINAL = {204: "CANCELLED", 409: "EXECUTED"}
 QUIET_SECONDS = 1.0  # the feeds are complete once nothing arrived for this long
 BURST_DEADLINE = 600.0  # seconds: a platform that stopped answering ends the run
@@ -207,7 +207,7 @@ def check(outcomes, unknown, final_statuses, feeds, burst) -> dict:
     }
 
 
-def start_platform(directory: str):
+def start_platform(directory: str, execution_delay: str):
     """A redis-server and two instances on it, all on free ports."""
     redis_port = free_port()
     redis = subprocess.Popen(
@@ -222,7 +222,8 @@ def start_platform(directory: str):
             break
         except OSError:
             time.sleep(0.05)
-    instances = [Server(f"instance {name}", "trading_server", [*DELAYS, *store]).start()
+    delays = ["--response-delay", "0,0", "--execution-delay", execution_delay, "--quiet"]
+    instances = [Server(f"instance {name}", "trading_server", [*delays, *store]).start()
                  for name in "AB"]
     return redis, instances
 
@@ -233,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--connections", type=int, default=20,
                         help="concurrent place-then-cancel loops (default 20)")
+    parser.add_argument("--execution-delay", default=EXECUTION_DELAY, metavar="MIN,MAX",
+                        help=f"of the instances it starts (default {EXECUTION_DELAY}): "
+                        "the closer to a request's round trip, the more even the races")
     parser.add_argument("--urls", help="two running instances, comma-separated")
     args = parser.parse_args(argv)
     redis = instances = directory = None
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         urls = args.urls.split(",")
     else:
         directory = tempfile.TemporaryDirectory()
-        redis, instances = start_platform(directory.name)
+        redis, instances = start_platform(directory.name, args.execution_delay)
         urls = [instance.url for instance in instances]
     try:
         result = asyncio.run(race(urls, args.orders, args.connections))

@@ -59,13 +59,23 @@ class ExecutionScheduler:
             await self._work.wait()
             self._work.clear()
             while self._due:
-                order_id = self._due.popleft()
-                try:
-                    await self._book.execute(order_id)
-                except StoreUnavailable:
-                    pass  # still due in the store: a sweep executes it once it is back
-                except OrderNotFound:
-                    pass  # the store lost it: a Redis without persistence restarted
+                if self._store.shared:
+                    # Each execution waits for a round trip to the store: one
+                    # after another, a burst's last ones would run late (and
+                    # lose races to cancels they should win). All at once.
+                    due = list(self._due)
+                    self._due.clear()
+                    await asyncio.gather(*map(self._execute, due))
+                else:
+                    await self._execute(self._due.popleft())
+
+    async def _execute(self, order_id: str) -> None:
+        try:
+            await self._book.execute(order_id)
+        except StoreUnavailable:
+            pass  # still due in the store: a sweep executes it once it is back
+        except OrderNotFound:
+            pass  # the store lost it: a Redis without persistence restarted
 
     async def _sweep(self) -> None:
         while True:
