@@ -7,6 +7,7 @@ local port, with this process's environment (so TRADING_* delay settings reach
 both), and stops it at the end.
 """
 import atexit
+import importlib.util
 import os
 from pathlib import Path
 from xml.etree import ElementTree
@@ -16,7 +17,7 @@ from behave.formatter._registry import register_as
 from steps.support.api import ApiClient, ServerDidNotAnswer
 from steps.support.browser import find_chromium
 from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
-from steps.support.processes import LocalServer
+from steps.support.processes import LocalServer, RedisServer
 from steps.support.report import RUN, ConsoleReport, HtmlReport
 
 # behave loads this file before it builds the formatters (see behave.ini).
@@ -26,6 +27,8 @@ register_as("pretty", ConsoleReport)
 PLATFORM_TAG = "platform"
 BROWSER_TAG = "browser"
 NO_CHROMIUM = "no Chromium found (apt-get install chromium, or set CHROMIUM to its path)"
+# Scenarios that start their own Redis (and instances using it).
+REDIS_TAG = "redis"
 # The contract's extensions: a scenario tagged with one runs only against a
 # server whose /health lists it.
 EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
@@ -121,6 +124,9 @@ def before_scenario(context, scenario):
         return
     if BROWSER_TAG in scenario.effective_tags and not find_chromium():
         scenario.skip(reason=NO_CHROMIUM)
+    if REDIS_TAG in scenario.effective_tags and not redis_installed():
+        scenario.skip(reason="needs redis-server and the Redis client "
+                             "(pip install -r requirements/redis.txt)")
         return
     missing = sorted((EXTENSION_TAGS & set(scenario.effective_tags)) - context.server_extensions)
     if missing:
@@ -133,6 +139,10 @@ def before_scenario(context, scenario):
     context.processes = []
     context.clients = []  # API clients of servers a scenario starts itself
     context.placed_orders = []
+
+
+def redis_installed():
+    return RedisServer.EXECUTABLE is not None and importlib.util.find_spec("redis") is not None
 
 
 def after_scenario(context, scenario):

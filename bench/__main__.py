@@ -21,10 +21,10 @@ import time
 from datetime import datetime, timezone
 from importlib import metadata
 
-from . import fanout, http, scale, scenario, stall
+from . import fanout, http, redis, scale, scenario, stall
 from .common import BENCH, CLIENT_CORE, RESULTS_DIR, ROOT, pin_self_to
 
-SECTIONS = ("http", "fanout", "stall", "scenario", "scale")
+SECTIONS = ("http", "fanout", "stall", "scenario", "scale", "redis")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         "stall": lambda: stall.run(orders=15_000 if quick else 40_000),
         "scenario": lambda: scenario.run(repeats=1 if quick else 3),
         "scale": lambda: scale.run(sizes=(1_000, 10_000, 30_000) if quick else scale.SIZES),
+        "redis": lambda: redis.run(rounds=args.rounds or (2 if quick else 3),
+                                   seconds=args.seconds or (2 if quick else 5),
+                                   bursts=2 if quick else 3, log=log),
     }
     for section in sections:
         log(f"== {section}")
@@ -205,6 +208,36 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             out.append((f"GET /orders at {int(size):,} orders, ms (median; max)",
                         f"{figures['get_orders_ms']:.0f}; {figures['get_orders_max_ms']:.0f}",
                         "< 1000" if top else "", _check(figures["get_orders_ms"] < 1000) if top else ""))
+    if "redis" in results:
+        r = results["redis"]
+        for name in ("POST /orders", "GET /orders/{orderId}"):
+            s = r["http"][name]["summary"]
+            out += [
+                (f"Redis store {name}: req per server CPU-s (memory store)",
+                 f"{s['per_cpu_s']:,.0f} ({s['memory_per_cpu_s']:,.0f}): a request costs "
+                 f"**×{s['cost_ratio']:.2f}** the server CPU", "≤ ×2", _check(s["cost_ratio"] <= 2)),
+                (f"Redis store {name}: Redis's own CPU µs per request",
+                 f"{s['redis_us_per_request']:.1f}", "", ""),
+                (f"Redis store {name}: req/s, p99 ms (memory store)",
+                 f"{s['rps']:,.0f}, {s['p99_ms']:.2f} ({s['memory_rps']:,.0f}, {s['memory_p99_ms']:.2f})",
+                 "", ""),
+            ]
+        f = r["fanout"]
+        out += [
+            ("Redis store, 2 workers: fan-out to 1000, delivered", f"{f['delivered']:,} / {f['expected']:,}",
+             "all", _check(f["delivered"] == f["expected"])),
+            ("Redis store, 2 workers: fan-out to 1000, latency p50 / p99 / max ms",
+             f"{f['p50_ms']:.1f} / {f['p99_ms']:.1f} / {f['max_ms']:.1f}", "p99 ≤ 50", _check(f["p99_ms"] <= 50)),
+        ]
+        sc = r["scenario"]
+        out += [
+            ("Redis store, 2 workers: 100 orders, wall time to place s; execution delay min / max s",
+             f"{sc['wall_s']:.3f}; {sc['delay_min_s']:.2f} / {sc['delay_max_s']:.2f}",
+             "≤ 1.15; within 1.5–3.0",
+             _check(sc["wall_s"] <= 1.15 and 1.5 <= sc["delay_min_s"] and sc["delay_max_s"] <= 3.0)),
+            ("Redis: memory per order, bytes (used_memory)",
+             f"{r['memory']['bytes_per_order']:.0f} (over {r['memory']['orders']:,} orders)", "", ""),
+        ]
     return out
 
 

@@ -143,6 +143,7 @@ async def cancel_order(request: Request, order_id: str):
 
 @orders.get("/health")
 async def health(request: Request):
+    await request.app.ctx.store.ping()  # 503 while the store is unreachable
     return json({"status": "ok", "extensions": request.app.ctx.extensions})
 
 

@@ -21,12 +21,14 @@ from .orders import OrderBook
 from .pages import pages, publish_reports
 from .randomness import Randomness
 from .settings import Settings
-from .store import open_store
+from .store import StoreUnavailable, open_store
 
 log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
 
 MAX_BODY_BYTES = 64 * 1024
+# Seconds a client is asked to wait while the store is unreachable.
+STORE_RETRY_AFTER = 1
 # Bytes of events (each about 170) a WebSocket client may leave unsent
 # before it is disconnected.
 FEED_BACKLOG_LIMIT = 256 * 1024
@@ -75,6 +77,7 @@ def create_app(settings: Settings) -> Sanic:
     app.blueprint(docs)
     app.blueprint(pages)
     app.blueprint(live)
+    app.exception(StoreUnavailable)(_store_unavailable)
     if settings.reports_dir is not None:
         publish_reports(app, settings.reports_dir)
     if not settings.quiet:
@@ -84,7 +87,7 @@ def create_app(settings: Settings) -> Sanic:
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
-        app.ctx.store = open_store("memory")
+        app.ctx.store = open_store(settings.store)
         await app.ctx.store.open()
         # Per process: each worker has a generator (and a stream) of its own.
         app.ctx.randomness = Randomness(settings.seed)
@@ -102,6 +105,13 @@ def create_app(settings: Settings) -> Sanic:
         await app.ctx.store.close()
 
     return app
+
+
+async def _store_unavailable(request: Request, problem: StoreUnavailable):
+    """Redis is away: 503, changing nothing, until it is back (the store logs
+    the outage once)."""
+    return error(503, f"the order store is unavailable, try again shortly: {problem}",
+                 {"Retry-After": str(STORE_RETRY_AFTER)})
 
 
 def _log_every_request(app: Sanic) -> None:

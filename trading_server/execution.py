@@ -17,7 +17,7 @@ import logging
 import time
 from collections import deque
 
-from .orders import Order, OrderBook, OrderStatus
+from .orders import Order, OrderBook, OrderNotFound, OrderStatus
 from .store import Event, Store, StoreUnavailable
 
 log = logging.getLogger("trading_server.execution")
@@ -62,14 +62,25 @@ class ExecutionScheduler:
             await self._work.wait()
             self._work.clear()
             while self._due:
-                order_id = self._due.popleft()
-                try:
-                    await self._book.execute(order_id)
-                except StoreUnavailable:
-                    # Still pending in the store: a sweep executes it later.
-                    log.warning("the store is unreachable; order %s was not executed", order_id)
-                except Exception:  # noqa: BLE001 - the one executor must outlive any order
-                    log.exception("executing order %s failed", order_id)
+                if self._store.shared:
+                    # Each execution waits for a round trip to the store: one
+                    # after another, a burst's last ones would run late (and
+                    # lose races to cancels they should win). All at once.
+                    due = list(self._due)
+                    self._due.clear()
+                    await asyncio.gather(*map(self._execute, due))
+                else:
+                    await self._execute(self._due.popleft())
+
+    async def _execute(self, order_id: str) -> None:
+        try:
+            await self._book.execute(order_id)
+        except StoreUnavailable:
+            pass  # still due in the store: a sweep executes it once it is back
+        except OrderNotFound:
+            pass  # the store lost it: a Redis without persistence restarted
+        except Exception:  # noqa: BLE001 - the one executor must outlive any order
+            log.exception("executing order %s failed", order_id)
 
     async def _sweep(self) -> None:
         while True:
@@ -78,7 +89,7 @@ class ExecutionScheduler:
                 for order_id in await self._store.claim_due(time.time()):
                     await self._book.execute(order_id)
             except StoreUnavailable:
-                log.warning("the store is unreachable; due orders wait for it")
+                pass  # due orders wait for the store; it logs the outage itself
 
     def stop(self) -> None:
         """Cancel every timer: a stopping server executes nothing more."""

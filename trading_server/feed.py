@@ -122,10 +122,17 @@ class Feed:
         self._unsent: list[bytes] = []
         # Subscribers still being sent their replay, and the events held for them.
         self._replaying: dict[Subscriber, list[Event]] = {}
+        # The latest event published here, and replays waiting for the next.
+        self._published_seq = 0
+        self._next_event: asyncio.Future | None = None
         store.on_event(self.publish)
 
     def publish(self, event: Event) -> None:
         """Send the event to every subscriber."""
+        self._published_seq = event.seq
+        if self._next_event is not None:
+            self._next_event.set_result(None)
+            self._next_event = None
         if self._replaying:
             self._hold(event)
         if not self._subscribers:
@@ -202,7 +209,13 @@ class Feed:
                 pending, held = held, []
                 self._replaying[subscriber] = held
                 if not pending:
-                    break
+                    if self._published_seq >= last_sent:
+                        break
+                    # A shared store delivers its events here a moment after
+                    # numbering them: joining the live feed before it caught
+                    # up with the replay would send those events twice.
+                    await self._published()
+                    continue
             batch, pending = pending[:REPLAY_BATCH], pending[REPLAY_BATCH:]
             frames = []
             for event in batch:
@@ -221,6 +234,12 @@ class Feed:
             await asyncio.sleep(0)
         del self._replaying[subscriber]
         return True
+
+    def _published(self) -> asyncio.Future:
+        """Resolved when the next event is published."""
+        if self._next_event is None:
+            self._next_event = asyncio.get_running_loop().create_future()
+        return self._next_event
 
     def close(self) -> None:
         """Disconnect every client with 'going away': the server is stopping."""

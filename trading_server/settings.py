@@ -8,6 +8,7 @@ both spellings of the setting, so the command line can report it in one line.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import random
@@ -106,6 +107,25 @@ def _seed(text: str) -> int:
     return int(text)
 
 
+def _store_url(text: str) -> str:
+    if text == "memory":
+        return text
+    if not text.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"expected memory or redis://host:port/db, got {text!r}")
+    if importlib.util.find_spec("redis") is None:
+        raise ValueError("the Redis store needs redis-py: pip install -r requirements/redis.txt")
+    from redis.connection import parse_url
+
+    parse_url(text)  # a ValueError naming what is wrong (the port, say)
+    return text
+
+
+def _workers(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"expected a whole number of processes, 1 or more, got {text!r}")
+    return int(text)
+
+
 def _directory(text: str) -> Path:
     path = Path(text)
     if not path.is_dir():
@@ -138,6 +158,21 @@ _OPTIONS = {
         "1.5,3.0",
         "MIN,MAX",
         "MIN,MAX seconds from an order's creation to its execution (0,0: at once)",
+    ),
+    "store": _Option(
+        "--store",
+        "TRADING_STORE",
+        "memory",
+        "URL",
+        "where orders are kept: memory (one process) or redis://host:port/db "
+        "(shared by every worker and instance using it)",
+    ),
+    "workers": _Option(
+        "--workers",
+        "TRADING_WORKERS",
+        "1",
+        "N",
+        "server processes; more than 1 needs a shared store (--store redis://...)",
     ),
     "reports_dir": _Option(
         "--reports-dir",
@@ -177,6 +212,8 @@ class Settings:
     port: int = 8000
     response_delay: DelayRange = DelayRange(0.1, 1.0)
     execution_delay: DelayRange = DelayRange(1.5, 3.0)
+    store: str = "memory"
+    workers: int = 1
     reports_dir: Path | None = None
     cors_origins: tuple[str, ...] = ("*",)
     seed: int | None = None
@@ -207,17 +244,26 @@ class Settings:
             except ValueError as error:
                 raise SettingError(f"{option.flag} / {option.variable}: {error}") from None
 
-        return cls(
+        settings = cls(
             host=value("host", _host),
             port=value("port", _port),
             response_delay=value("response_delay", DelayRange.parse),
             execution_delay=value("execution_delay", DelayRange.parse),
+            store=value("store", _store_url),
+            workers=value("workers", _workers),
             reports_dir=value("reports_dir", _directory),
             cors_origins=value("cors_origins", _origins),
             seed=value("seed", _seed),
             faults=value("faults", FaultSpec.parse),
             quiet=args.quiet,
         )
+        if settings.workers > 1 and settings.store == "memory":
+            workers = _OPTIONS["workers"]
+            raise SettingError(
+                f"{workers.flag} / {workers.variable}: {settings.workers} workers need a shared "
+                "store (--store redis://host:port/db); the memory store lives in one process"
+            )
+        return settings
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,6 +1,7 @@
 """Starting and stopping the platform's processes (the suite never imports
 them: it runs `python -m ...` as a user would)."""
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -92,6 +93,60 @@ class ReportsServer(LocalServer):
     def stop(self):
         super().stop()
         self.root.cleanup()
+
+
+class RedisServer:
+    """`redis-server` on a free local port, with a temporary directory of its
+    own; its append-only file keeps the data across `take_down()` and `start()`,
+    as a real deployment's would. Never the system's service."""
+
+    EXECUTABLE = shutil.which("redis-server")
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = tempfile.TemporaryDirectory()
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.EXECUTABLE, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", self.directory.name, "--appendonly", "yes", "--save", "",
+             "--daemonize", "no", "--logfile", "redis.log"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_DEADLINE
+        while not self._answers_ping():
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"redis-server did not start on port {self.port}:\n"
+                                   + self.output())
+            try:
+                self.process.wait(timeout=0.05)  # the pause between attempts
+            except subprocess.TimeoutExpired:
+                pass
+
+    def _answers_ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                return connection.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def output(self):
+        try:
+            with open(os.path.join(self.directory.name, "redis.log"), encoding="utf-8",
+                      errors="replace") as log:
+                return log.read()
+        except OSError:
+            return ""
+
+    def take_down(self):
+        """An outage: SIGTERM, on which Redis writes its append-only file and exits."""
+        stop_process(self.process)
+
+    def stop(self):
+        stop_process(self.process)
+        self.directory.cleanup()
 
 
 def run_to_exit(args, env, timeout=START_DEADLINE):

@@ -60,6 +60,9 @@ class Store(ABC):
     async def close(self) -> None:
         """Release connections and background tasks."""
 
+    async def ping(self) -> None:
+        """Raise `StoreUnavailable` unless the store can be used right now."""
+
     @abstractmethod
     def on_event(self, listener: EventListener) -> None:
         """Call `listener(event)` for every event, in `seq` order.

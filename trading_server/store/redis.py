@@ -1,0 +1,372 @@
+"""Orders kept in Redis, shared by any number of processes on any number of hosts.
+
+Every change is one Lua script, which Redis runs without interleaving
+anything else: a transition reads the status, refuses unless `PENDING`,
+writes the new status and `updatedAt`, numbers the event (`INCR`) and
+appends it to a capped stream whose entry ids are the event numbers
+(`<seq>-0`). So exactly one of any number of racing changes wins, and the
+stream's order is the order of the changes. One task per process follows
+the stream (`XREAD BLOCK`) and hands every event, its own process's and
+everyone else's, to the listeners in `seq` order.
+
+Keys, under the `trading:` prefix:
+- `orders`: a hash, order id -> the order, encoded compactly (`_encode`);
+- `created`: a list of order ids, oldest first (the creation order);
+- `due`: a sorted set, order id -> when it is due (seconds since the epoch),
+  holding the pending orders; a claim moves the score a lease ahead, so an
+  order whose claimer died before executing it is claimed again later;
+- `seq`: the latest event number; `events`: the stream;
+- `key:<idempotency key>`: a hash per key (`s` state, `p` fingerprint, the answer).
+
+redis-py is imported here only: nothing about Redis is needed to run the
+platform on the memory store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ..orders import Order, OrderNotCancellable, OrderNotFound
+from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
+
+log = logging.getLogger("trading_server.store")
+
+PREFIX = "trading:"
+# The contract's sequence extension retains at least 10,000 events; `~`
+# trims whole stream nodes only, so at least this many stay.
+RETAINED_EVENTS = 10_000
+# How long a claimed due order waits for its claimer before anyone may claim it again.
+CLAIM_LEASE = 5.0
+# How many due orders one `claim_due` hands out at most.
+CLAIM_BATCH = 500
+# How long an idempotency key stays claimed by a request that never settles it.
+KEY_CLAIM_LEASE = 60.0
+# Seconds: connecting, then any one command (a command that takes longer is
+# an outage, answered 503, rather than a hang).
+CONNECT_TIMEOUT = 2.0
+COMMAND_TIMEOUT = 5.0
+# The stream follower waits this long for new events per XREAD, and
+# retries this often while Redis is away.
+FOLLOW_BLOCK_MS = 1000
+RECONNECT_INTERVAL = 0.5
+
+_STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
+_STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+# An order is stored as `<status letter><updatedAt>|<createdAt>|[stocks,quantity]`:
+# a transition rewrites only what comes before the first `|`, so the
+# scripts never parse JSON (re-encoding a quantity in Lua could change it).
+_ADD = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+local seq = redis.call('INCR', KEYS[4])
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'i', ARGV[1], 'o', ARGV[2])
+return seq
+"""
+
+# Returns {seq, order}: seq 0 with the order as it stands when it is no
+# longer pending; no order at all when it is unknown.
+_CHANGE = """
+local order = redis.call('HGET', KEYS[1], ARGV[1])
+if not order then return {} end
+if string.sub(order, 1, 1) ~= 'P' then return {0, order} end
+order = ARGV[2] .. string.sub(order, (string.find(order, '|', 1, true)))
+redis.call('HSET', KEYS[1], ARGV[1], order)
+redis.call('ZREM', KEYS[2], ARGV[1])
+local seq = redis.call('INCR', KEYS[3])
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'i', ARGV[1], 'o', order)
+return {seq, order}
+"""
+
+_GET = """
+return {redis.call('GET', KEYS[2]) or '0', redis.call('HGET', KEYS[1], ARGV[1])}
+"""
+
+_ALL = """
+local ids = redis.call('LRANGE', KEYS[2], 0, -1)
+local answer = {redis.call('GET', KEYS[3]) or '0'}
+for i = 1, #ids do
+  answer[2 * i] = ids[i]
+  answer[2 * i + 1] = redis.call('HGET', KEYS[1], ids[i])
+end
+return answer
+"""
+
+# Takes what is due and leases it: each id goes to one caller, and comes
+# back after the lease if that caller never changes it.
+_CLAIM_DUE = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[3])
+for i = 1, #ids do redis.call('ZADD', KEYS[1], ARGV[2], ids[i]) end
+return ids
+"""
+
+_CLAIM_KEY = """
+local state = redis.call('HGET', KEYS[1], 's')
+if not state then
+  redis.call('HSET', KEYS[1], 's', 'f', 'p', ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {'claimed'}
+end
+if state == 'f' then return {'in flight'} end
+local used = redis.call('HMGET', KEYS[1], 'p', 'c', 'b', 'h')
+if used[1] ~= ARGV[1] then return {'mismatch'} end
+return {'used', used[2], used[3], used[4]}
+"""
+
+_SETTLE_KEY = """
+if ARGV[1] == '' then return redis.call('DEL', KEYS[1]) end
+redis.call('HSET', KEYS[1], 's', 'u', 'c', ARGV[1], 'b', ARGV[2], 'h', ARGV[3])
+return redis.call('PEXPIRE', KEYS[1], ARGV[4])
+"""
+
+_CLAIM_ANSWERS = {
+    b"claimed": KeyClaim.CLAIMED,
+    b"in flight": KeyClaim.IN_FLIGHT,
+    b"mismatch": KeyClaim.MISMATCH,
+}
+
+
+def _encode(order: Order) -> str:
+    return (
+        f"{_STATUS_LETTER[order.status]}{order.updated_at}|{order.created_at}|"
+        + _encode_json([order.stocks, order.quantity])
+    )
+
+
+def _decode(order_id: str, encoded: bytes) -> Order:
+    text = encoded.decode()
+    head, created_at, rest = text.split("|", 2)
+    stocks, quantity = json.loads(rest)
+    return Order(order_id, stocks, quantity, _STATUS_NAME[head[0]], created_at, head[1:])
+
+
+class RedisStore(Store):
+    shared = True
+
+    def __init__(self, url: str) -> None:
+        self._keys = {
+            name: PREFIX + name for name in ("orders", "created", "due", "seq", "events")
+        }
+        # No retries: a command whose answer was lost may have run, and
+        # running a transition twice would turn its win into a refusal.
+        options = dict(
+            socket_connect_timeout=CONNECT_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),
+        )
+        self._redis = aioredis.from_url(url, socket_timeout=COMMAND_TIMEOUT, **options)
+        # The follower blocks in XREAD, so it has a connection of its own.
+        self._follower_redis = aioredis.from_url(
+            url, socket_timeout=FOLLOW_BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options
+        )
+        self._scripts = {
+            name: self._redis.register_script(source)
+            for name, source in (
+                ("add", _ADD), ("change", _CHANGE), ("get", _GET), ("all", _ALL),
+                ("claim_due", _CLAIM_DUE), ("claim_key", _CLAIM_KEY),
+                ("settle_key", _SETTLE_KEY),
+            )
+        }
+        self._listeners: list[EventListener] = []
+        self._follower: asyncio.Task | None = None
+        self._outage: str | None = None  # why Redis is unreachable, while it is
+
+    async def open(self) -> None:
+        """Connect; a Redis that cannot be reached now only means 503s until it can."""
+        try:
+            last_seq = int(await self._redis.get(self._keys["seq"]) or 0)
+        except RedisError as error:
+            self._lost(error)
+            last_seq = None
+        self._follower = asyncio.create_task(self._follow(last_seq), name="redis-events")
+
+    async def close(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            try:
+                await self._follower
+            except asyncio.CancelledError:
+                pass
+        await self._redis.aclose()
+        await self._follower_redis.aclose()
+
+    async def ping(self) -> None:
+        await self._call("ping")
+
+    def on_event(self, listener: EventListener) -> None:
+        self._listeners.append(listener)
+
+    async def add(self, order: Order, due_at: float) -> Event:
+        seq = await self._script(
+            "add",
+            ("orders", "created", "due", "seq", "events"),
+            (order.order_id, _encode(order), repr(due_at), RETAINED_EVENTS),
+        )
+        if seq == 0:
+            raise ValueError(f"order id {order.order_id} is taken already")
+        return Event(seq, order)
+
+    async def get(self, order_id: str) -> tuple[Order, int]:
+        seq, encoded = await self._script("get", ("orders", "seq"), (order_id,))
+        if encoded is None:
+            raise OrderNotFound(order_id)
+        return _decode(order_id, encoded), int(seq)
+
+    async def all(self) -> tuple[list[Order], int]:
+        seq, *pairs = await self._script("all", ("orders", "created", "seq"), ())
+        orders = [
+            _decode(pairs[i].decode(), pairs[i + 1]) for i in range(0, len(pairs), 2)
+        ]
+        return orders, int(seq)
+
+    async def change(self, order_id: str, status: str, updated_at: str) -> Event:
+        answer = await self._script(
+            "change",
+            ("orders", "due", "seq", "events"),
+            (order_id, _STATUS_LETTER[status] + updated_at, RETAINED_EVENTS),
+        )
+        if not answer:
+            raise OrderNotFound(order_id)
+        seq, encoded = answer
+        order = _decode(order_id, encoded)
+        if seq == 0:
+            raise OrderNotCancellable(order)
+        return Event(seq, order)
+
+    async def claim_due(self, now: float) -> list[str]:
+        ids = await self._script(
+            "claim_due", ("due",), (repr(now), repr(now + CLAIM_LEASE), CLAIM_BATCH)
+        )
+        return [order_id.decode() for order_id in ids]
+
+    async def events_after(self, seq: int) -> list[Event]:
+        entries = await self._call("xrange", self._keys["events"], f"({seq}-0", "+")
+        return [
+            Event(int(entry_id.split(b"-", 1)[0]), _decode_fields(fields))
+            for entry_id, fields in entries
+        ]
+
+    async def claim_key(self, key: str, fingerprint: str, ttl: float) -> str | StoredAnswer:
+        state, *answer = await self._script(
+            "claim_key", (), (fingerprint, int(KEY_CLAIM_LEASE * 1000)), keys=[_key(key)]
+        )
+        if state != b"used":
+            return _CLAIM_ANSWERS[state]
+        status, body, headers = answer
+        return StoredAnswer(int(status), body, json.loads(headers))
+
+    async def settle_key(self, key: str, answer: StoredAnswer | None, ttl: float) -> None:
+        if answer is None:
+            args = ("", "", "", 0)
+        else:
+            args = (answer.status, answer.body, _encode_json(answer.headers), int(ttl * 1000))
+        await self._script("settle_key", (), args, keys=[_key(key)])
+
+    async def _script(self, name, key_names, args, keys=None):
+        keys = [self._keys[key_name] for key_name in key_names] if keys is None else keys
+        return await self._call(self._scripts[name], keys=keys, args=args)
+
+    async def _call(self, command, *args, **kwargs):
+        """Run a command or script; any Redis trouble is a `StoreUnavailable`.
+
+        While Redis is known to be away, fail at once rather than wait for
+        a connection timeout per request; the follower notices its return.
+        """
+        if self._outage is not None:
+            raise StoreUnavailable(self._outage)
+        try:
+            if isinstance(command, str):
+                return await getattr(self._redis, command)(*args, **kwargs)
+            return await command(*args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+            self._lost(error)
+            raise StoreUnavailable(self._outage) from None
+        except RedisError as error:
+            # Redis answered, but refused (out of memory, read-only replica, ...).
+            log.error("Redis refused a command: %s", error)
+            raise StoreUnavailable(f"Redis refused: {error}") from None
+
+    def _lost(self, error: Exception) -> None:
+        if self._outage is None:
+            self._outage = f"Redis at {self._redis_address()} is unreachable ({error})"
+            log.error("%s; answering 503 until it is back", self._outage)
+
+    async def _recovered(self) -> None:
+        if self._outage is not None:
+            # Pooled connections from before the outage are dead; drop them all.
+            await self._redis.connection_pool.disconnect()
+            self._outage = None
+            log.warning("Redis at %s is reachable again", self._redis_address())
+
+    def _redis_address(self) -> str:
+        kwargs = self._redis.connection_pool.connection_kwargs
+        if "path" in kwargs:
+            return kwargs["path"]
+        return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"
+
+    async def _follow(self, last_seq: int | None) -> None:
+        """Hand every event to the listeners, in `seq` order, for as long as the store is open.
+
+        `last_seq` is the latest event before this process opened the store
+        (`None` when Redis could not be asked: then from the first event
+        seen once it can).
+        """
+        stream = self._keys["events"]
+        while True:
+            try:
+                if last_seq is None:
+                    last_seq = int(await self._follower_redis.get(self._keys["seq"]) or 0)
+                else:
+                    last_seq = await self._check_continuity(last_seq)
+                while True:
+                    answer = await self._follower_redis.xread(
+                        {stream: f"{last_seq}-0"}, count=1000, block=FOLLOW_BLOCK_MS
+                    )
+                    # Redis answers: whatever made the requests give up on it is over.
+                    await self._recovered()
+                    for _, entries in answer:
+                        for entry_id, fields in entries:
+                            last_seq = int(entry_id.split(b"-", 1)[0])
+                            self._publish(last_seq, fields)
+            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+                self._lost(error)
+                await self._follower_redis.connection_pool.disconnect()
+                await asyncio.sleep(RECONNECT_INTERVAL)
+
+    async def _check_continuity(self, last_seq: int) -> int:
+        """After a reconnection: a Redis that lost its data numbers events from 1 again."""
+        seq = int(await self._follower_redis.get(self._keys["seq"]) or 0)
+        if seq < last_seq:
+            log.warning(
+                "Redis lost its data: events are numbered from %d again (this process saw %d)",
+                seq + 1, last_seq,
+            )
+            return 0
+        return last_seq
+
+    def _publish(self, seq: int, fields: dict[bytes, bytes]) -> None:
+        # The follower must outlive any one bad event or failing listener.
+        try:
+            event = Event(seq, _decode_fields(fields))
+            for listener in self._listeners:
+                listener(event)
+        except Exception:
+            log.exception("event %d could not be delivered", seq)
+
+
+def _key(idempotency_key: str) -> str:
+    return f"{PREFIX}key:{idempotency_key}"
+
+
+def _decode_fields(fields: dict[bytes, bytes]) -> Order:
+    return _decode(fields[b"i"].decode(), fields[b"o"])
