@@ -11,7 +11,10 @@
 #      --abort-on-container-exit --exit-code-from bdd; its exit code counts;
 #   5. what that run cannot show: both services get the same delays, each
 #      image holds only its own requirement set, the reports belong to the
-#      owner of the reports folder, and an unwritable one is exit 77.
+#      owner of the reports folder, and an unwritable one is exit 77;
+#   6. the Redis setup (docker-compose.redis.yml on top): the same suite
+#      against two api workers on a Redis service (its image pulled, or a
+#      stand-in with Debian's redis-server built on the base image).
 # Without an engine and without CI=true, only step 1 runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +31,7 @@ step "linters"
 hadolint Dockerfile.api Dockerfile.bdd
 shellcheck .ci/run .ci/*.sh docker/bdd-entrypoint.sh
 actionlint .github/workflows/bdd.yml
-check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml docker-compose.redis.yml
 check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/bdd.yml
 
 step "Docker engine"
@@ -55,17 +58,22 @@ if ! engine_start; then
 fi
 
 step "base image"
-base=$(sed -n 's/^FROM //p' Dockerfile.api Dockerfile.bdd | sort -u)
-if [ "$(wc -l <<<"$base")" -ne 1 ]; then
-  echo "Dockerfile.api and Dockerfile.bdd must build on one base image, not: $base" >&2
-  exit 1
-fi
-if timeout 300 docker pull --quiet "$base"; then
-  echo "base image: $base pulled"
-elif docker image inspect "$base" >/dev/null 2>&1; then
-  echo "base image: $base cannot be pulled; using the local one: $(docker image inspect --format '{{or .Comment "pulled earlier"}}' "$base")"
-else
-  echo "base image: $base cannot be pulled; building a local stand-in (.ci/base-image.sh)"
+# An image pulled, or where it cannot be, the local one, or else a local
+# stand-in built by the command given (saying which, in the log).
+pulled_or_stand_in() {  # IMAGE COMMAND...
+  local image=$1
+  shift
+  if timeout 300 docker pull --quiet "$image"; then
+    echo "image: $image pulled"
+  elif docker image inspect "$image" >/dev/null 2>&1; then
+    echo "image: $image cannot be pulled; using the local one: $(docker image inspect \
+      --format '{{or .Comment (index .Config.Labels "stand-in") "pulled earlier"}}' "$image")"
+  else
+    echo "image: $image cannot be pulled; building a local stand-in ($*)"
+    "$@"
+  fi
+}
+base_stand_in() {  # IMAGE: Debian and this machine's CPython 3.12
   if ! command -v debootstrap >/dev/null; then
     if [ "${CI:-}" != true ]; then
       echo "base image: the stand-in needs debootstrap (apt-get install debootstrap) and root" >&2
@@ -73,8 +81,18 @@ else
     fi
     ci_install_apt debootstrap
   fi
-  bash .ci/base-image.sh "$base"
+  bash .ci/base-image.sh "$1"
+}
+redis_stand_in() {  # IMAGE: Debian's redis-server on the base image
+  printf 'FROM %s\nRUN apt-get update && apt-get install -y --no-install-recommends redis-server && rm -rf /var/lib/apt/lists/*\n' "$base" \
+    | docker build --quiet --label "stand-in=Debian's redis-server on $base" --tag "$1" -
+}
+base=$(sed -n 's/^FROM //p' Dockerfile.api Dockerfile.bdd | sort -u)
+if [ "$(wc -l <<<"$base")" -ne 1 ]; then
+  echo "Dockerfile.api and Dockerfile.bdd must build on one base image, not: $base" >&2
+  exit 1
 fi
+pulled_or_stand_in "$base" base_stand_in "$base"
 
 step "docker compose up --build --abort-on-container-exit --exit-code-from bdd"
 # The containers' suite writes ./reports; the host suite's reports (which
@@ -128,6 +146,13 @@ if [ "$status" -ne 77 ]; then
   exit 1
 fi
 echo "reports: an unwritable folder is exit 77, before any scenario"
+
+step "the Redis setup: the same suite against two workers on Redis"
+redis_image=$(sed -n 's/^ *image: *//p' docker-compose.redis.yml)
+pulled_or_stand_in "$redis_image" redis_stand_in "$redis_image"
+redis_compose=(docker compose -f docker-compose.yml -f docker-compose.redis.yml)
+"${redis_compose[@]}" up --build --abort-on-container-exit --exit-code-from bdd
+"${redis_compose[@]}" down --volumes --remove-orphans
 
 echo
 echo "containers: passed in $((SECONDS - start))s"
