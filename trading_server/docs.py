@@ -390,7 +390,7 @@ def _base_document(response_delay: str, execution_delay: str) -> dict:
             },
             "/": {
                 "get": _page(
-                    "Home page: links to the docs, the feed, the health check and any published reports",
+                    "Home page: links to the live orders, the docs, the feed, the health check and any published reports",
                     "home",
                 ),
             },
