@@ -172,7 +172,7 @@ def step_feed_refused(context, status):
     assert_that(context.feed_client, equal_to(None), "the feed accepted the handshake")
     refusal = context.feed_refusal
     assert_that(refusal.status, equal_to(status), f"the handshake's answer: {refusal}")
-    body = json.loads(refusal.body or "null")
+    body = json.loads(refusal.body or b"null")
     assert_that(body, has_entry("code", status), f"the handshake's answer: {refusal}")
 
 

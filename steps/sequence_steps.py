@@ -198,10 +198,10 @@ def step_latest_retained(context):
 @when('I ask to follow the feed since "{since}"')
 @when('I ask to follow the feed since ""')
 def step_follow_since(context, since=""):
-    status, headers, body = refused_handshake(f"{context.feed_url}?since={since}")
+    refusal = refused_handshake(f"{context.feed_url}?since={since}")
     now = time.monotonic()
-    context.reply = Reply("GET", f"/ws?since={since}", status, CaseInsensitiveDict(headers),
-                          body, now, now)
+    context.reply = Reply("GET", f"/ws?since={since}", refusal.status,
+                          CaseInsensitiveDict(refusal.headers), refusal.body, now, now)
 
 
 @then('I am refused with an error naming "{name}"')

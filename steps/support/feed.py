@@ -48,11 +48,12 @@ def handshake_failure(error):
 class FeedRefused(AssertionError):
     """The server answered the handshake with an HTTP error instead of opening the feed."""
 
-    def __init__(self, url, status, body):
-        body = (body or b"")[:500].decode("utf-8", "replace")
-        super().__init__(f"the feed {url} was refused: HTTP {status} {body!r}")
+    def __init__(self, url, status, headers, body):
         self.status = status
-        self.body = body
+        self.headers = headers or {}
+        self.body = body or b""
+        text = self.body[:500].decode("utf-8", "replace")
+        super().__init__(f"the feed {url} was refused: HTTP {status} {text!r}")
 
 
 class FeedListener:
@@ -74,7 +75,8 @@ class FeedListener:
         try:
             self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT, **handshake)
         except websocket.WebSocketBadStatusException as refusal:
-            raise FeedRefused(url, refusal.status_code, refusal.resp_body) from None
+            raise FeedRefused(url, refusal.status_code, refusal.resp_headers,
+                              refusal.resp_body) from None
         except (OSError, websocket.WebSocketException) as error:
             # One line, as for a request the server does not answer (api.py).
             raise AssertionError(f"the feed {url} could not be opened: {handshake_failure(error)}") from None
@@ -221,11 +223,11 @@ class FeedListener:
 
 
 def refused_handshake(url):
-    """Try to subscribe at `url`; the refusal as (status, headers, body).
+    """Try to subscribe at `url`; the `FeedRefused` it was answered with.
     Fails when the server accepts the subscription."""
     try:
-        socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT)
-    except websocket.WebSocketBadStatusException as refusal:
-        return refusal.status_code, refusal.resp_headers or {}, refusal.resp_body or b""
-    socket.close()
+        listener = FeedListener(url)
+    except FeedRefused as refusal:
+        return refusal
+    listener.close()
     raise AssertionError(f"the server accepted the subscription at {url}")
