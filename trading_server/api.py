@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from functools import wraps
 
-from sanic import Blueprint, Request, Websocket, empty, json, raw
-from sanic.response import HTTPResponse, JSONResponse
+import orjson
+from sanic import Blueprint, Request, Websocket, empty, raw
+from sanic.response import HTTPResponse
 
 from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS
 from .feed import InvalidSince, parse_since
@@ -22,12 +23,19 @@ feed = Blueprint("feed")
 FEED_SEQ = "Feed-Seq"
 
 
-def error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+def json(body: object, status: int = 200, headers: dict | None = None) -> HTTPResponse:
+    """A JSON answer. orjson and a plain response take about a tenth of a
+    GET's server CPU less than Sanic's `json()` (ujson and `JSONResponse`),
+    as `python -m bench.instructions` counts."""
+    return HTTPResponse(orjson.dumps(body), status, headers, "application/json")
+
+
+def error(status: int, message: str, headers: dict | None = None) -> HTTPResponse:
     """The contract's one shape for every error."""
-    return json({"code": status, "message": message}, status=status, headers=headers)
+    return json({"code": status, "message": message}, status, headers)
 
 
-async def response_delay(request: Request) -> JSONResponse | None:
+async def response_delay(request: Request) -> HTTPResponse | None:
     """Wait the response delay; then, if an injected error strikes, the 503
     to answer instead of acting."""
     faults = request.app.ctx.faults
@@ -79,12 +87,12 @@ async def place_order(request: Request):
     return await _place(request, new_order)
 
 
-async def _place(request: Request, new_order: NewOrder) -> JSONResponse:
+async def _place(request: Request, new_order: NewOrder) -> HTTPResponse:
     order = await request.app.ctx.book.place(new_order.stocks, new_order.quantity)
     return json(order.to_json(), status=201, headers={"Location": f"/orders/{order.order_id}"})
 
 
-async def _place_with_key(request: Request, new_order: NewOrder, key: str) -> JSONResponse:
+async def _place_with_key(request: Request, new_order: NewOrder, key: str) -> HTTPResponse:
     """Place the order and keep the answer under the key; a request that
     ends any other way (cancelled during its delay, say) frees the key."""
     answer = None
