@@ -82,7 +82,7 @@ def create_app(settings: Settings) -> Sanic:
         publish_reports(app, settings.reports_dir)
     if not settings.quiet:
         _log_every_request(app)
-    # After the request log's clock starts: a preflight is answered, and logged, here.
+    # Once every route is registered: it guards the feed's routes by name.
     enable_cors(app, settings.cors_origins, _methods_served)
 
     @app.before_server_start
@@ -115,7 +115,8 @@ async def _store_unavailable(request: Request, problem: StoreUnavailable):
 
 
 def _log_every_request(app: Sanic) -> None:
-    @app.on_request
+    # Before any other middleware, which may answer (a refused handshake).
+    @app.on_request(priority=100)
     async def start_clock(request: Request) -> None:
         request.ctx.started = time.perf_counter()
 
