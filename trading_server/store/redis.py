@@ -54,6 +54,10 @@ KEY_CLAIM_LEASE = 60.0
 # an outage, answered 503, rather than a hang).
 CONNECT_TIMEOUT = 2.0
 COMMAND_TIMEOUT = 5.0
+# Connections (so commands in flight) per process. More commands wait their
+# turn: redis-py's pool refuses a command past its limit, and that refusal
+# is a busy moment, not an outage.
+MAX_CONNECTIONS = 100
 # The stream follower waits this long for new events per XREAD, and
 # retries this often while Redis is away.
 FOLLOW_BLOCK_MS = 1000
@@ -164,7 +168,10 @@ class RedisStore(Store):
             socket_connect_timeout=CONNECT_TIMEOUT,
             retry=Retry(NoBackoff(), 0),
         )
-        self._redis = aioredis.from_url(url, socket_timeout=COMMAND_TIMEOUT, **options)
+        self._redis = aioredis.from_url(
+            url, socket_timeout=COMMAND_TIMEOUT, max_connections=MAX_CONNECTIONS, **options
+        )
+        self._connections = asyncio.Semaphore(MAX_CONNECTIONS)
         # The follower blocks in XREAD, so it has a connection of its own.
         self._follower_redis = aioredis.from_url(
             url, socket_timeout=FOLLOW_BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options
@@ -284,17 +291,20 @@ class RedisStore(Store):
         """
         if self._outage is not None:
             raise StoreUnavailable(self._outage)
-        try:
-            if isinstance(command, str):
-                return await getattr(self._redis, command)(*args, **kwargs)
-            return await command(*args, **kwargs)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as error:
-            self._lost(error)
-            raise StoreUnavailable(self._outage) from None
-        except RedisError as error:
-            # Redis answered, but refused (out of memory, read-only replica, ...).
-            log.error("Redis refused a command: %s", error)
-            raise StoreUnavailable(f"Redis refused: {error}") from None
+        async with self._connections:
+            if self._outage is not None:  # it went away while this command waited
+                raise StoreUnavailable(self._outage)
+            try:
+                if isinstance(command, str):
+                    return await getattr(self._redis, command)(*args, **kwargs)
+                return await command(*args, **kwargs)
+            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+                self._lost(error)
+                raise StoreUnavailable(self._outage) from None
+            except RedisError as error:
+                # Redis answered, but refused (out of memory, read-only replica, ...).
+                log.error("Redis refused a command: %s", error)
+                raise StoreUnavailable(f"Redis refused: {error}") from None
 
     def _lost(self, error: Exception) -> None:
         if self._outage is None:
@@ -303,8 +313,9 @@ class RedisStore(Store):
 
     async def _recovered(self) -> None:
         if self._outage is not None:
-            # Pooled connections from before the outage are dead; drop them all.
-            await self._redis.connection_pool.disconnect()
+            # Idle connections from before the outage are dead: drop them. Not
+            # those in use: commands sent since the return are on them.
+            await self._redis.connection_pool.disconnect(inuse_connections=False)
             self._outage = None
             log.warning("Redis at %s is reachable again", self._redis_address())
 
