@@ -7,7 +7,7 @@ import logging
 import time
 
 from sanic import Request, Sanic
-from sanic.exceptions import MethodNotAllowed, NotFound, SanicException
+from sanic.exceptions import MethodNotAllowed, NotFound, RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 
 from .api import error, feed, orders
@@ -27,6 +27,7 @@ log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
 
 MAX_BODY_BYTES = 64 * 1024
+CLIENT_CLOSED_REQUEST = 499
 # Seconds a client is asked to wait while the store is unreachable.
 STORE_RETRY_AFTER = 1
 # Bytes of events (each about 170) a WebSocket client may leave unsent
@@ -40,6 +41,10 @@ class JSONErrorHandler(ErrorHandler):
     def default(self, request: Request, exception: Exception):
         if isinstance(exception, MethodNotAllowed) and "Allow" not in exception.headers:
             exception.headers["Allow"] = ", ".join(_methods_served(request))
+        if isinstance(exception, RequestCancelled):
+            # Nobody reads this answer; its status is for the request log
+            # (499, as nginx logs a client that closed the connection).
+            return error(CLIENT_CLOSED_REQUEST, "the client closed the connection before the answer")
         if isinstance(exception, NotFound):
             return error(404, f"no such path: {request.path} (the API is described at /docs)")
         if isinstance(exception, SanicException):
