@@ -18,6 +18,11 @@ Keys, under the `trading:` prefix:
 - `seq`: the latest event number; `events`: the stream;
 - `key:<idempotency key>`: a hash per key (`s` state, `p` fingerprint, the answer).
 
+The scripts a process calls during one round of its event loop go to
+Redis together, as one pipeline (`_Pipeliner`): redis-py spends about
+150 µs of CPU on a command sent alone and under 50 µs on one in a
+pipeline, which is most of what a request on this store costs.
+
 redis-py is imported here only: nothing about Redis is needed to run the
 platform on the memory store.
 """
@@ -25,14 +30,15 @@ platform on the memory store.
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 
+import orjson
 from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..orders import Order, OrderNotCancellable, OrderNotFound
@@ -54,7 +60,7 @@ KEY_CLAIM_LEASE = 60.0
 # an outage, answered 503, rather than a hang).
 CONNECT_TIMEOUT = 2.0
 COMMAND_TIMEOUT = 5.0
-# Connections (so commands in flight) per process. More commands wait their
+# Connections (so commands and pipelines in flight) per process. More wait their
 # turn: redis-py's pool refuses a command past its limit, and that refusal
 # is a busy moment, not an outage.
 MAX_CONNECTIONS = 100
@@ -65,7 +71,6 @@ RECONNECT_INTERVAL = 0.5
 
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
-_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 # An order is stored as `<status letter><updatedAt>|<createdAt>|[stocks,quantity]`:
 # a transition rewrites only what comes before the first `|`, so the
@@ -141,17 +146,83 @@ _CLAIM_ANSWERS = {
 }
 
 
+class _Pipeliner:
+    """Sends the scripts called during one round of the event loop as one
+    pipeline, and hands each caller its own answer (or its own error)."""
+
+    def __init__(self, redis: aioredis.Redis, sources: dict[str, str],
+                 connections: asyncio.Semaphore) -> None:
+        self._redis = redis
+        self._sources = sources
+        self._shas = {name: redis.register_script(source).sha for name, source in sources.items()}
+        self._connections = connections
+        self._queued: list[tuple[tuple, asyncio.Future]] = []
+        self._sending: set[asyncio.Task] = set()  # the loop keeps only weak references
+
+    def call(self, name: str, keys: list[str], args: tuple) -> asyncio.Future:
+        if not self._queued:
+            # Its first step comes after every callback already due in this
+            # round: the calls they make join the same pipeline.
+            sending = asyncio.create_task(self._send())
+            self._sending.add(sending)
+            sending.add_done_callback(self._sending.discard)
+        answer = asyncio.get_running_loop().create_future()
+        self._queued.append((("EVALSHA", self._shas[name], len(keys), *keys, *args), answer))
+        return answer
+
+    async def _send(self) -> None:
+        batch, self._queued = self._queued, []
+        try:
+            results = await self._run(command for command, _ in batch)
+            unloaded = [index for index, result in enumerate(results)
+                        if isinstance(result, NoScriptError)]
+            if unloaded:
+                # A Redis restarted since this process loaded the scripts:
+                # those commands did not run. Load the scripts and send them again.
+                await self._load_scripts()
+                for index, result in zip(unloaded, await self._run(batch[i][0] for i in unloaded)):
+                    results[index] = result
+        except Exception as error:  # noqa: BLE001 - every caller must hear of it
+            for _, answer in batch:
+                if not answer.done():
+                    answer.set_exception(error)
+            return
+        except BaseException:  # cancelled (the server is stopping)
+            for _, answer in batch:
+                answer.cancel()
+            raise
+        for (_, answer), result in zip(batch, results):
+            if answer.done():  # its request went away meanwhile
+                continue
+            if isinstance(result, Exception):
+                answer.set_exception(result)
+            else:
+                answer.set_result(result)
+
+    async def _run(self, commands) -> list:
+        async with self._connections:
+            async with self._redis.pipeline(transaction=False) as pipeline:
+                for command in commands:
+                    pipeline.execute_command(*command)
+                return await pipeline.execute(raise_on_error=False)
+
+    async def _load_scripts(self) -> None:
+        async with self._connections:
+            for source in self._sources.values():
+                await self._redis.script_load(source)
+
+
 def _encode(order: Order) -> str:
     return (
         f"{_STATUS_LETTER[order.status]}{order.updated_at}|{order.created_at}|"
-        + _encode_json([order.stocks, order.quantity])
+        + orjson.dumps([order.stocks, order.quantity]).decode()
     )
 
 
 def _decode(order_id: str, encoded: bytes) -> Order:
     text = encoded.decode()
     head, created_at, rest = text.split("|", 2)
-    stocks, quantity = json.loads(rest)
+    stocks, quantity = orjson.loads(rest)
     return Order(order_id, stocks, quantity, _STATUS_NAME[head[0]], created_at, head[1:])
 
 
@@ -176,14 +247,10 @@ class RedisStore(Store):
         self._follower_redis = aioredis.from_url(
             url, socket_timeout=FOLLOW_BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options
         )
-        self._scripts = {
-            name: self._redis.register_script(source)
-            for name, source in (
-                ("add", _ADD), ("change", _CHANGE), ("get", _GET), ("all", _ALL),
-                ("claim_due", _CLAIM_DUE), ("claim_key", _CLAIM_KEY),
-                ("settle_key", _SETTLE_KEY),
-            )
-        }
+        self._scripts = _Pipeliner(self._redis, {
+            "add": _ADD, "change": _CHANGE, "get": _GET, "all": _ALL,
+            "claim_due": _CLAIM_DUE, "claim_key": _CLAIM_KEY, "settle_key": _SETTLE_KEY,
+        }, self._connections)
         self._listeners: list[EventListener] = []
         self._follower: asyncio.Task | None = None
         self._outage: str | None = None  # why Redis is unreachable, while it is
@@ -270,21 +337,24 @@ class RedisStore(Store):
         if state != b"used":
             return _CLAIM_ANSWERS[state]
         status, body, headers = answer
-        return StoredAnswer(int(status), body, json.loads(headers))
+        return StoredAnswer(int(status), body, orjson.loads(headers))
 
     async def settle_key(self, key: str, answer: StoredAnswer | None, ttl: float) -> None:
         if answer is None:
             args = ("", "", "", 0)
         else:
-            args = (answer.status, answer.body, _encode_json(answer.headers), int(ttl * 1000))
+            args = (answer.status, answer.body, orjson.dumps(answer.headers), int(ttl * 1000))
         await self._script("settle_key", (), args, keys=[_key(key)])
 
     async def _script(self, name, key_names, args, keys=None):
         keys = [self._keys[key_name] for key_name in key_names] if keys is None else keys
-        return await self._call(self._scripts[name], keys=keys, args=args)
+        if self._outage is not None:
+            raise StoreUnavailable(self._outage)
+        with self._trouble_as_unavailable():
+            return await self._scripts.call(name, keys, args)
 
-    async def _call(self, command, *args, **kwargs):
-        """Run a command or script; any Redis trouble is a `StoreUnavailable`.
+    async def _call(self, command: str, *args):
+        """Run a command; any Redis trouble is a `StoreUnavailable`.
 
         While Redis is known to be away, fail at once rather than wait for
         a connection timeout per request; the follower notices its return.
@@ -294,17 +364,20 @@ class RedisStore(Store):
         async with self._connections:
             if self._outage is not None:  # it went away while this command waited
                 raise StoreUnavailable(self._outage)
-            try:
-                if isinstance(command, str):
-                    return await getattr(self._redis, command)(*args, **kwargs)
-                return await command(*args, **kwargs)
-            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
-                self._lost(error)
-                raise StoreUnavailable(self._outage) from None
-            except RedisError as error:
-                # Redis answered, but refused (out of memory, read-only replica, ...).
-                log.error("Redis refused a command: %s", error)
-                raise StoreUnavailable(f"Redis refused: {error}") from None
+            with self._trouble_as_unavailable():
+                return await getattr(self._redis, command)(*args)
+
+    @contextlib.contextmanager
+    def _trouble_as_unavailable(self):
+        try:
+            yield
+        except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+            self._lost(error)
+            raise StoreUnavailable(self._outage) from None
+        except RedisError as error:
+            # Redis answered, but refused (out of memory, read-only replica, ...).
+            log.error("Redis refused a command: %s", error)
+            raise StoreUnavailable(f"Redis refused: {error}") from None
 
     def _lost(self, error: Exception) -> None:
         if self._outage is None:
