@@ -22,11 +22,15 @@ python -m pip install --quiet -r requirements/redis.txt
 
 workdir=$(mktemp -d)
 pids=()
+# Every behave run also writes behave.ini's own output, reports/report.html,
+# whatever -o it is given: keep the main suite's report there.
+if [ -f reports/report.html ]; then cp reports/report.html "$workdir/report-main.html"; fi
 stop_started() {
   for pid in "${pids[@]}"; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
+  if [ -f "$workdir/report-main.html" ]; then cp "$workdir/report-main.html" reports/report.html; fi
   rm -rf "$workdir"
 }
 trap stop_started EXIT
