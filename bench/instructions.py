@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .common import NO_DELAYS, ROOT, free_port
+from .http import place_one_order
 from .httpclient import ORDER, Connection
 
 ENDPOINTS = ("POST /orders", "GET /orders/{orderId}")
@@ -66,6 +67,10 @@ class CountedServer:
         self.out_file = out_dir / f"callgrind.{target.name.replace(' ', '_')}.{self.port}"
         self.process: subprocess.Popen | None = None
 
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def __enter__(self) -> "CountedServer":
         self.process = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--instr-atstart=no",
@@ -85,7 +90,7 @@ class CountedServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.target.name} exited: {self.process.stderr.read()[-2000:]}")
             with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=30):
+                with urllib.request.urlopen(f"{self.url}/health", timeout=30):
                     return self
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.target.name} did not start under valgrind")
@@ -142,17 +147,6 @@ async def send(port: int, method: str, path: str, total: int, connections: int) 
             await connection.close()
 
 
-async def place_one(port: int) -> str:
-    connection = await Connection("127.0.0.1", port).open()
-    try:
-        status, body = await connection.request("POST", "/orders", ORDER)
-    finally:
-        await connection.close()
-    if status != 201:
-        raise RuntimeError(f"POST /orders answered {status}")
-    return body.split(b'"orderId":', 1)[1].split(b'"')[1].decode()
-
-
 def count(target: Target, endpoint: str, requests: int, connections: int, out_dir: Path) -> float:
     """Instructions per request of `endpoint` on `target`."""
     method = endpoint.split()[0]
@@ -162,7 +156,7 @@ def count(target: Target, endpoint: str, requests: int, connections: int, out_di
         elif method == "POST":
             path = "/orders"
         else:
-            path = f"/orders/{asyncio.run(place_one(server.port))}"
+            path = f"/orders/{place_one_order(server)}"
         asyncio.run(send(server.port, method, path, WARM_UP_REQUESTS, connections))
         with server.counting():
             asyncio.run(send(server.port, method, path, requests, connections))
