@@ -6,6 +6,7 @@ not answer /health. Without it, it starts `python -m trading_server` on a free
 local port, with this process's environment (so TRADING_* delay settings reach
 both), and stops it at the end.
 """
+
 import atexit
 import importlib.util
 import os
@@ -64,8 +65,10 @@ def before_all(context):
         RUN.stopped = (str(error).splitlines() or [type(error).__name__])[0]
         raise
     if api_url:
-        print(f"@{PLATFORM_TAG} scenarios are skipped: they test this implementation's extras "
-              "and need the suite to start the server.")
+        print(
+            f"@{PLATFORM_TAG} scenarios are skipped: they test this implementation's extras "
+            "and need the suite to start the server."
+        )
     with ApiClient(context.base_url) as client:
         context.feed_url = client.feed_url
     print(f"Testing {context.base_url} ({RUN.expected})")
@@ -109,29 +112,36 @@ def report_stop_in_junit(config, reason):
         return
     for file in files:
         file.unlink()
-    suite = ElementTree.Element("testsuite", name="acceptance", tests="1", errors="1",
-                                failures="0", skipped="0")
+    suite = ElementTree.Element(
+        "testsuite", name="acceptance", tests="1", errors="1", failures="0", skipped="0"
+    )
     case = ElementTree.SubElement(suite, "testcase", classname="acceptance", name="the run")
     ElementTree.SubElement(case, "error", type="stopped", message=reason)
-    ElementTree.ElementTree(suite).write(files[0].parent / "TESTS-run.xml", encoding="utf-8",
-                                         xml_declaration=True)
+    ElementTree.ElementTree(suite).write(
+        files[0].parent / "TESTS-run.xml", encoding="utf-8", xml_declaration=True
+    )
 
 
 def before_scenario(context, scenario):
     if PLATFORM_TAG in scenario.effective_tags and context.local_server is None:
-        scenario.skip(reason="tests this implementation's extras: "
-                             "runs only when the suite starts the server itself (API_URL is set)")
+        scenario.skip(
+            reason="tests this implementation's extras: "
+            "runs only when the suite starts the server itself (API_URL is set)"
+        )
         return
     if BROWSER_TAG in scenario.effective_tags and not find_chromium():
         scenario.skip(reason=NO_CHROMIUM)
     if REDIS_TAG in scenario.effective_tags and not redis_installed():
-        scenario.skip(reason="needs redis-server and the Redis client "
-                             "(pip install -r requirements/redis.txt)")
+        scenario.skip(
+            reason="needs redis-server and the Redis client (pip install -r requirements/redis.txt)"
+        )
         return
     missing = sorted((EXTENSION_TAGS & set(scenario.effective_tags)) - context.server_extensions)
     if missing:
-        scenario.skip(reason=f"the server does not offer the {', '.join(missing)} extension "
-                             "(not listed by /health)")
+        scenario.skip(
+            reason=f"the server does not offer the {', '.join(missing)} extension "
+            "(not listed by /health)"
+        )
         return
     context.api = ApiClient(context.base_url)
     # Everything a scenario opens is closed in after_scenario, failed or not.

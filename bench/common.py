@@ -71,7 +71,7 @@ class Server:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 20.0) -> "Server":
+    def start(self, timeout: float = 20.0) -> Server:
         self.port = free_port()
         command = [
             *taskset(SERVER_CORE),
@@ -129,7 +129,7 @@ class Server:
             self.process.kill()
             self.process.wait(5)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc) -> None:

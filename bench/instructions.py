@@ -71,12 +71,20 @@ class CountedServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "CountedServer":
+    def __enter__(self) -> CountedServer:
         self.process = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--instr-atstart=no",
-             f"--callgrind-out-file={self.out_file}",
-             sys.executable, "-m", self.target.module, "--port", str(self.port),
-             *self.target.args],
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={self.out_file}",
+                sys.executable,
+                "-m",
+                self.target.module,
+                "--port",
+                str(self.port),
+                *self.target.args,
+            ],
             cwd=self.target.tree,
             # One hash seed for every run: dict and set layouts, and so the
             # counts, do not change from run to run.
@@ -88,7 +96,9 @@ class CountedServer:
         deadline = time.monotonic() + 300  # Python under valgrind starts in tens of seconds
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.target.name} exited: {self.process.stderr.read()[-2000:]}")
+                raise RuntimeError(
+                    f"{self.target.name} exited: {self.process.stderr.read()[-2000:]}"
+                )
             with contextlib.suppress(OSError):
                 with urllib.request.urlopen(f"{self.url}/health", timeout=30):
                     return self
@@ -107,8 +117,9 @@ class CountedServer:
 
     def _control(self, *args: str) -> None:
         assert self.process is not None
-        subprocess.run(["callgrind_control", *args, str(self.process.pid)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["callgrind_control", *args, str(self.process.pid)], check=True, capture_output=True
+        )
 
     @contextlib.contextmanager
     def counting(self):
@@ -119,8 +130,10 @@ class CountedServer:
 
     def instructions(self) -> int:
         """Instructions counted by the latest dump."""
-        dumps = sorted(self.out_file.parent.glob(self.out_file.name + ".*"),
-                       key=lambda path: int(path.suffix[1:]))
+        dumps = sorted(
+            self.out_file.parent.glob(self.out_file.name + ".*"),
+            key=lambda path: int(path.suffix[1:]),
+        )
         for line in dumps[-1].read_text().splitlines():
             if line.startswith("summary:"):
                 return int(line.split()[1])
@@ -141,7 +154,9 @@ async def send(port: int, method: str, path: str, total: int, connections: int) 
                 raise RuntimeError(f"{method} {path} answered {status}: {answer[:200]!r}")
 
     try:
-        await asyncio.gather(*(worker(connection, share) for connection, share in zip(pool, shares)))
+        await asyncio.gather(
+            *(worker(connection, share) for connection, share in zip(pool, shares))
+        )
     finally:
         for connection in pool:
             await connection.close()
@@ -165,8 +180,9 @@ def count(target: Target, endpoint: str, requests: int, connections: int, out_di
 
 def checkout(revision: str, into: Path) -> Path:
     """The tree at `revision`, unpacked from `git archive`."""
-    archive = subprocess.run(["git", "archive", "--format=tar", revision], cwd=ROOT,
-                             check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision], cwd=ROOT, check=True, capture_output=True
+    ).stdout
     tree = into / f"tree-{revision}"
     tree.mkdir()
     with tempfile.TemporaryFile() as file:
@@ -186,14 +202,28 @@ def redis_url():
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=2000, help="requests counted (default 2000)")
-    parser.add_argument("--connections", type=int, default=50, help="keep-alive connections (default 50)")
-    parser.add_argument("--store", choices=("memory", "redis"), action="append",
-                        help="the trading server's stores to count (default memory; repeat for both)")
-    parser.add_argument("--against", metavar="REVISION",
-                        help="also count the trading server (memory store) at this git revision")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.instructions",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--requests", type=int, default=2000, help="requests counted (default 2000)"
+    )
+    parser.add_argument(
+        "--connections", type=int, default=50, help="keep-alive connections (default 50)"
+    )
+    parser.add_argument(
+        "--store",
+        choices=("memory", "redis"),
+        action="append",
+        help="the trading server's stores to count (default memory; repeat for both)",
+    )
+    parser.add_argument(
+        "--against",
+        metavar="REVISION",
+        help="also count the trading server (memory store) at this git revision",
+    )
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         parser.error("needs valgrind (apt-get install valgrind)")
@@ -202,8 +232,14 @@ def main(argv: list[str] | None = None) -> int:
         scratch_dir = Path(scratch)
         targets = [Target("hello-world", ROOT, "bench.hello", [])]
         if args.against:
-            targets.append(Target(f"memory @ {args.against}", checkout(args.against, scratch_dir),
-                                  "trading_server", NO_DELAYS))
+            targets.append(
+                Target(
+                    f"memory @ {args.against}",
+                    checkout(args.against, scratch_dir),
+                    "trading_server",
+                    NO_DELAYS,
+                )
+            )
         for store in stores:
             url = stack.enter_context(redis_url()) if store == "redis" else "memory"
             targets.append(Target(store, ROOT, "trading_server", [*NO_DELAYS, "--store", url]))
@@ -211,9 +247,12 @@ def main(argv: list[str] | None = None) -> int:
         for endpoint in ENDPOINTS:
             for target in targets:
                 figures.setdefault(target.name, {})[endpoint] = per_request = count(
-                    target, endpoint, args.requests, args.connections, scratch_dir)
-                print(f"  {endpoint:<24} {target.name:<20} {per_request:>10,.0f} instructions/request",
-                      flush=True)
+                    target, endpoint, args.requests, args.connections, scratch_dir
+                )
+                print(
+                    f"  {endpoint:<24} {target.name:<20} {per_request:>10,.0f} instructions/request",
+                    flush=True,
+                )
     print()
     print(render(figures, args.requests, args.connections))
     return 0
@@ -231,8 +270,11 @@ def render(figures: dict[str, dict[str, float]], requests: int, connections: int
         f"|---|{'---|' * len(ENDPOINTS)}",
     ]
     for name, counts in figures.items():
-        cells = [f"{counts[endpoint]:,.0f}" + ("" if name == "hello-world" else
-                 f" (×{hello[endpoint] / counts[endpoint]:.3f})") for endpoint in ENDPOINTS]
+        cells = [
+            f"{counts[endpoint]:,.0f}"
+            + ("" if name == "hello-world" else f" (×{hello[endpoint] / counts[endpoint]:.3f})")
+            for endpoint in ENDPOINTS
+        ]
         lines.append(f"| {name} | {' | '.join(cells)} |")
     if "memory" in figures and "redis" in figures:
         ratios = [f"×{figures['redis'][e] / figures['memory'][e]:.2f}" for e in ENDPOINTS]

@@ -64,7 +64,7 @@ class Feed:
             async for message in self._socket:
                 self.events.append(json.loads(message))
                 self.last_arrival = time.monotonic()
-        except Exception as error:  # noqa: BLE001 - reported with the results
+        except Exception as error:
             self.broken = repr(error)
         if not self._closing and self.broken is None:
             self.broken = "closed by the server"
@@ -110,7 +110,8 @@ async def race(urls: list[str], orders: int, connections: int) -> dict:
                 remaining[0] -= 1
                 order_id = json.loads(body)["orderId"]
                 status, _ = await (await connection(canceller)).request(
-                    "DELETE", f"/orders/{order_id}")
+                    "DELETE", f"/orders/{order_id}"
+                )
                 if status in FINAL:
                     outcomes[order_id] = status
                 else:
@@ -127,8 +128,10 @@ async def race(urls: list[str], orders: int, connections: int) -> dict:
 
     await asyncio.gather(*(worker(index) for index in range(connections)))
     burst = time.monotonic() - started
-    while any(feed.broken is None and time.monotonic() - feed.last_arrival < QUIET_SECONDS
-              for feed in feeds):
+    while any(
+        feed.broken is None and time.monotonic() - feed.last_arrival < QUIET_SECONDS
+        for feed in feeds
+    ):
         await asyncio.sleep(0.1)
     final_statuses = await read_back(addresses)
     for feed in feeds:
@@ -174,8 +177,9 @@ def check(outcomes, unknown, final_statuses, feeds, burst) -> dict:
     for order_id, cancel_status in outcomes.items():
         final = final_statuses.get(order_id)
         if final != FINAL[cancel_status]:
-            problems.append(f"{order_id}: the cancel answered {cancel_status}, "
-                            f"the order reads back {final}")
+            problems.append(
+                f"{order_id}: the cancel answered {cancel_status}, the order reads back {final}"
+            )
     pending = [order_id for order_id, status in final_statuses.items() if status == "PENDING"]
     problems += [f"{order_id}: still PENDING at the end" for order_id in pending]
     feed_reports = []
@@ -188,8 +192,9 @@ def check(outcomes, unknown, final_statuses, feeds, burst) -> dict:
             per_order[event["orderId"]].append(event["orderStatus"])
         for order_id, final in final_statuses.items():
             if per_order[order_id] != ["PENDING", final]:
-                problems.append(f"{order_id}: {feed.url} reported {per_order[order_id]}, "
-                                f"read back {final}")
+                problems.append(
+                    f"{order_id}: {feed.url} reported {per_order[order_id]}, read back {final}"
+                )
         seqs = [event["seq"] for event in feed.events if "seq" in event]
         if any(later <= earlier for earlier, later in zip(seqs, seqs[1:])):
             problems.append(f"{feed.url}: seq not increasing")
@@ -211,9 +216,22 @@ def start_platform(directory: str, execution_delay: str):
     """A redis-server and two instances on it, all on free ports."""
     redis_port = free_port()
     redis = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(redis_port),
-         "--bind", "127.0.0.1", "--dir", directory, "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        [
+            shutil.which("redis-server") or "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            directory,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     store = ["--store", f"redis://127.0.0.1:{redis_port}/0"]
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -223,20 +241,32 @@ def start_platform(directory: str, execution_delay: str):
         except OSError:
             time.sleep(0.05)
     delays = ["--response-delay", "0,0", "--execution-delay", execution_delay, "--quiet"]
-    instances = [Server(f"instance {name}", "trading_server", [*delays, *store]).start()
-                 for name in "AB"]
+    instances = [
+        Server(f"instance {name}", "trading_server", [*delays, *store]).start() for name in "AB"
+    ]
     return redis, instances
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.races", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.races",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument("--connections", type=int, default=20,
-                        help="concurrent place-then-cancel loops (default 20)")
-    parser.add_argument("--execution-delay", default=EXECUTION_DELAY, metavar="MIN,MAX",
-                        help=f"of the instances it starts (default {EXECUTION_DELAY}): "
-                        "the closer to a request's round trip, the more even the races")
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=20,
+        help="concurrent place-then-cancel loops (default 20)",
+    )
+    parser.add_argument(
+        "--execution-delay",
+        default=EXECUTION_DELAY,
+        metavar="MIN,MAX",
+        help=f"of the instances it starts (default {EXECUTION_DELAY}): "
+        "the closer to a request's round trip, the more even the races",
+    )
     parser.add_argument("--urls", help="two running instances, comma-separated")
     args = parser.parse_args(argv)
     redis = instances = directory = None

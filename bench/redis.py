@@ -37,17 +37,30 @@ MEMORY_ORDERS = 20_000
 class Redis:
     """A redis-server of the bench's own, on a free port, pinned to the server core."""
 
-    def __enter__(self) -> "Redis":
+    def __enter__(self) -> Redis:
         self.directory = tempfile.TemporaryDirectory()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(
-            [*taskset(SERVER_CORE), shutil.which("redis-server") or "redis-server",
-             "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.directory.name,
-             "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+            [
+                *taskset(SERVER_CORE),
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                self.directory.name,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 10
         while self.command("PING") != "PONG":
             if time.monotonic() > deadline:
@@ -122,7 +135,10 @@ def http(redis: Redis, rounds: int, seconds: float, log) -> dict:
         cases = {
             "POST /orders": ("/orders", "/orders", "post.lua"),
             "GET /orders/{orderId}": (
-                f"/orders/{place_one_order(memory)}", f"/orders/{place_one_order(shared)}", "get.lua"),
+                f"/orders/{place_one_order(memory)}",
+                f"/orders/{place_one_order(shared)}",
+                "get.lua",
+            ),
         }
         for name, (memory_path, shared_path, script) in cases.items():  # warm-up
             wrk(memory, memory_path, script, 1)
@@ -134,13 +150,16 @@ def http(redis: Redis, rounds: int, seconds: float, log) -> dict:
                 redis_cpu = redis.cpu_seconds()
                 ours = wrk(shared, shared_path, script, seconds)
                 ours["redis_us_per_request"] = (
-                    (redis.cpu_seconds() - redis_cpu) / max(ours["requests"], 1) * 1e6)
+                    (redis.cpu_seconds() - redis_cpu) / max(ours["requests"], 1) * 1e6
+                )
                 results[name]["memory"].append(base)
                 results[name]["redis"].append(ours)
-                log(f"  round {number}/{rounds} {name}: Redis store {ours['per_cpu_s']:,.0f}, "
+                log(
+                    f"  round {number}/{rounds} {name}: Redis store {ours['per_cpu_s']:,.0f}, "
                     f"memory {base['per_cpu_s']:,.0f} req per server CPU-s; Redis itself "
                     f"{ours['redis_us_per_request']:.1f} µs CPU per request; "
-                    f"p99 {ours['p99_ms']:.2f} vs {base['p99_ms']:.2f} ms")
+                    f"p99 {ours['p99_ms']:.2f} vs {base['p99_ms']:.2f} ms"
+                )
     for name, figures in results.items():
         pairs = list(zip(figures["memory"], figures["redis"]))
         figures["summary"] = {

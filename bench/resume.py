@@ -43,8 +43,9 @@ async def watch_live(url: str, seqs: list[int]) -> None:
             seqs.append(json.loads(frame)["seq"])
 
 
-async def follow(url: str, expected: int, placing: asyncio.Task, rng: random.Random,
-                 stats: dict) -> list[dict]:
+async def follow(
+    url: str, expected: int, placing: asyncio.Task, rng: random.Random, stats: dict
+) -> list[dict]:
     """Every event, reconnecting with `since` after each deliberate drop,
     until `expected` have arrived once the placing is done, or time is up."""
     events: list[dict] = []
@@ -90,8 +91,10 @@ def problems(events: list[dict], final_seq: int, orders: int) -> list[str]:
         duplicates = len(seqs) - len(set(seqs))
         missing = len(set(range(1, final_seq + 1)) - set(seqs))
         out_of_order = sum(1 for a, b in zip(seqs, seqs[1:]) if b <= a)
-        found.append(f"seqs are not 1..{final_seq}: {duplicates} duplicates, "
-                     f"{missing} missing, {out_of_order} out of order")
+        found.append(
+            f"seqs are not 1..{final_seq}: {duplicates} duplicates, "
+            f"{missing} missing, {out_of_order} out of order"
+        )
     statuses: dict[str, list[str]] = {}
     for event in events:
         statuses.setdefault(event["orderId"], []).append(event["orderStatus"])
@@ -123,23 +126,29 @@ async def run(orders: int, seed: int | None) -> int:
     if bystander != list(range(1, final_seq + 1)):
         found.append(f"the bystander received {len(bystander)} events, not 1..{final_seq} in order")
     connections = len(stats["connections"])
-    print(f"{orders} orders, {final_seq} events (Feed-Seq at the end) in {seconds:.1f} s; "
-          f"the client connected {connections} times "
-          f"({connections - 1} resumes, {stats['aborted']} after an abrupt drop) "
-          f"and received {len(events)} events")
+    print(
+        f"{orders} orders, {final_seq} events (Feed-Seq at the end) in {seconds:.1f} s; "
+        f"the client connected {connections} times "
+        f"({connections - 1} resumes, {stats['aborted']} after an abrupt drop) "
+        f"and received {len(events)} events"
+    )
     for problem in found:
         print("PROBLEM:", problem)
     if found:
-        print("each connection's since, first seq received and events received:",
-              stats["connections"])
+        print(
+            "each connection's since, first seq received and events received:", stats["connections"]
+        )
     if not found:
         print("every event exactly once, in order")
     return 1 if found else 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.resume", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.resume",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--orders", type=int, default=10_000)
     parser.add_argument("--seed", type=int, help="for the random drops")
     args = parser.parse_args(argv)

@@ -38,23 +38,30 @@ async def post_with_key(host: str, port: int, start: asyncio.Event) -> tuple[int
     await start.wait()
     writer.write(
         f"POST /orders HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n"
-        f"Idempotency-Key: {KEY}\r\nContent-Length: {len(ORDER)}\r\n\r\n".encode() + ORDER
+        f"Idempotency-Key: {KEY}\r\nContent-Length: {len(ORDER)}\r\n\r\n".encode()
+        + ORDER
     )
     head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-    headers = {name.lower(): value.strip() for name, _, value in
-               (line.partition(":") for line in head[1:] if line)}
+    headers = {
+        name.lower(): value.strip()
+        for name, _, value in (line.partition(":") for line in head[1:] if line)
+    }
     body = await reader.readexactly(int(headers.get("content-length", 0)))
     writer.close()
     return int(head[0][9:12]), headers.get("idempotent-replayed") == "true", body
 
 
 async def run(retries: int) -> int:
-    with Server("trading server", "trading_server", ["--quiet", "--execution-delay", "60,60"]) as server:
+    with Server(
+        "trading server", "trading_server", ["--quiet", "--execution-delay", "60,60"]
+    ) as server:
         events: list[dict] = []
         async with connect(f"ws://127.0.0.1:{server.port}/ws") as feed:
             start = asyncio.Event()
-            posts = [asyncio.create_task(post_with_key("127.0.0.1", server.port, start))
-                     for _ in range(retries)]
+            posts = [
+                asyncio.create_task(post_with_key("127.0.0.1", server.port, start))
+                for _ in range(retries)
+            ]
             await asyncio.sleep(1.0)  # every connection open before the start signal
             started = time.monotonic()
             start.set()
@@ -68,9 +75,7 @@ async def run(retries: int) -> int:
         with urllib.request.urlopen(server.url + "/orders") as answer:
             orders = json.load(answer)
 
-    kinds = Counter(
-        "201 replayed" if replayed else str(status) for status, replayed, _ in answers
-    )
+    kinds = Counter("201 replayed" if replayed else str(status) for status, replayed, _ in answers)
     firsts = [body for status, replayed, body in answers if status == 201 and not replayed]
     replays = [body for status, replayed, body in answers if status == 201 and replayed]
     pending = [event for event in events if event.get("orderStatus") == "PENDING"]
@@ -85,9 +90,11 @@ async def run(retries: int) -> int:
         problems.append(f"GET /orders lists {len(orders)} orders, not 1")
     if len(pending) != 1:
         problems.append(f"the feed reported {len(pending)} PENDING events, not 1")
-    print(f"{retries} simultaneous POSTs with one key, answered within {seconds:.2f} s: "
-          f"{', '.join(f'{count} × {kind}' for kind, count in sorted(kinds.items()))}; "
-          f"{len(orders)} order(s) in GET /orders; {len(pending)} PENDING event(s) on the feed")
+    print(
+        f"{retries} simultaneous POSTs with one key, answered within {seconds:.2f} s: "
+        f"{', '.join(f'{count} × {kind}' for kind, count in sorted(kinds.items()))}; "
+        f"{len(orders)} order(s) in GET /orders; {len(pending)} PENDING event(s) on the feed"
+    )
     for problem in problems:
         print("PROBLEM:", problem)
     if not problems:
@@ -96,8 +103,11 @@ async def run(retries: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.retries", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.retries",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--retries", type=int, default=1000)
     args = parser.parse_args(argv)
     return asyncio.run(run(args.retries))

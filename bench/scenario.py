@@ -45,7 +45,9 @@ async def measure(server: Server) -> dict:
     for arrived, event in client.events():
         arrivals.setdefault(event["orderId"], {})[event["orderStatus"]] = arrived
         if event["orderStatus"] == "EXECUTED":
-            server_delay[event["orderId"]] = event_time(event["timestamp"]) - created[event["orderId"]]
+            server_delay[event["orderId"]] = (
+                event_time(event["timestamp"]) - created[event["orderId"]]
+            )
     client.transport.close()
     errors = [
         (arrivals[order_id]["EXECUTED"] - arrivals[order_id]["PENDING"]) - delay

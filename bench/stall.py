@@ -74,7 +74,9 @@ async def flow(server, orders: int, silent: bool, log) -> dict:
     }
     if quiet is not None:
         drops = [
-            line for line in server.lines[log_lines_before:] if "dropped a WebSocket client" in line.text
+            line
+            for line in server.lines[log_lines_before:]
+            if "dropped a WebSocket client" in line.text
         ]
         result["dropped"] = bool(drops)
         result["drop_log"] = drops[0].text.split(": ", 1)[-1] if drops else ""

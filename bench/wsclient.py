@@ -17,12 +17,11 @@ import os
 import time
 from datetime import datetime
 
-
 # Bytes received by every subscriber of this process, so far.
 TOTAL = [0]
 
 
-async def wait_for(clients: list["Subscriber"], each: int, timeout: float) -> bool:
+async def wait_for(clients: list[Subscriber], each: int, timeout: float) -> bool:
     """Wait until every client has `each` text frames; check only when
     nothing has arrived for 20 ms, so that counting delays no arrival."""
     deadline = time.monotonic() + timeout
@@ -97,7 +96,9 @@ class Subscriber(asyncio.Protocol):
                     header = 10
                 if position + header + length > size:
                     break
-                out.append((arrived, opcode, buffer[position + header : position + header + length]))
+                out.append(
+                    (arrived, opcode, buffer[position + header : position + header + length])
+                )
                 position += header + length
             buffer = buffer[position:]
         return out

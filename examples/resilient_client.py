@@ -228,10 +228,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"placed {len(placed)} orders in {placing_took:.1f} s ({concurrency} at a time)")
     for what, count in sorted(tally.counts.items()):
         print(f"  {what}: {count}")
-    print(
-        f"exactly once: {once} of {orders} "
-        f"(the platform lists {len(listed)} orders of this run)"
-    )
+    print(f"exactly once: {once} of {orders} (the platform lists {len(listed)} orders of this run)")
     print(
         f"every event: {complete} of {orders} orders seen PENDING then final "
         f"({events} events of {2 * orders}; {feed.gaps} gaps, {feed.duplicates} duplicates)"

@@ -1,4 +1,5 @@
 """Response delays, measured on five calls sent at the same moment."""
+
 import uuid
 
 from behave import then, when
@@ -54,7 +55,7 @@ OPERATIONS = {
 }
 
 
-@when('I {operation} five times at once')
+@when("I {operation} five times at once")
 def step_five_at_once(context, operation):
     results = concurrently(context.base_url, CALLS, lambda client, _: OPERATIONS[operation](client))
     for reply, status in results:
@@ -62,21 +63,28 @@ def step_five_at_once(context, operation):
     context.timed_replies = [reply for reply, _ in results]
 
 
-@then('every answer came after the response delay')
+@then("every answer came after the response delay")
 def step_within_delay(context):
     for reply in context.timed_replies:
-        assert_that(reply.elapsed, within(RESPONSE_DELAY.minimum - EARLY_TOLERANCE,
-                                          RESPONSE_DELAY.maximum + LATE_TOLERANCE),
-                    f"seconds until the answer to {reply.method} {reply.path} "
-                    f"(response delay {RESPONSE_DELAY})")
+        assert_that(
+            reply.elapsed,
+            within(
+                RESPONSE_DELAY.minimum - EARLY_TOLERANCE, RESPONSE_DELAY.maximum + LATE_TOLERANCE
+            ),
+            f"seconds until the answer to {reply.method} {reply.path} "
+            f"(response delay {RESPONSE_DELAY})",
+        )
 
 
-@then('the delays vary from call to call')
+@then("the delays vary from call to call")
 def step_delays_vary(context):
     if not RESPONSE_DELAY.varies:
         context.scenario.skip(reason=f"the response delay is fixed ({RESPONSE_DELAY})")
         return
     elapsed = [reply.elapsed for reply in context.timed_replies]
     # Five uniform draws over 0.9 s all within 20 ms: about one run in a million.
-    assert_that(max(elapsed) - min(elapsed), greater_than(0.02),
-                f"the spread of the delays {[round(value, 3) for value in elapsed]}")
+    assert_that(
+        max(elapsed) - min(elapsed),
+        greater_than(0.02),
+        f"the spread of the delays {[round(value, 3) for value in elapsed]}",
+    )

@@ -1,6 +1,7 @@
 """Several instances of the platform sharing one Redis, which the suite starts.
 
 The Redis server and the instances are stopped by the hooks (instances first)."""
+
 import subprocess
 import time
 
@@ -21,7 +22,7 @@ SWEEP = 1.0
 NOTICE_DEADLINE = 5.0
 
 
-@given('two instances of the platform share one Redis')
+@given("two instances of the platform share one Redis")
 def step_two_instances(context):
     context.redis = RedisServer()
     servers = [LocalServer("--store", context.redis.url) for _ in INSTANCES]
@@ -38,67 +39,73 @@ def instance(context, which):
     return context.instances[INSTANCES[which]]
 
 
-@given('I have placed an order on the {which:w} instance for {quantity:Json} of {stocks:Json}')
-@when('I place an order on the {which:w} instance for {quantity:Json} of {stocks:Json}')
+@given("I have placed an order on the {which:w} instance for {quantity:Json} of {stocks:Json}")
+@when("I place an order on the {which:w} instance for {quantity:Json} of {stocks:Json}")
 def step_place_on(context, which, quantity, stocks):
     context.reply = instance(context, which).place_order(stocks, quantity)
-    assert_that(context.reply, answered_with_order(201, stocks=stocks, quantity=quantity,
-                                                   order_status="PENDING"))
+    assert_that(
+        context.reply,
+        answered_with_order(201, stocks=stocks, quantity=quantity, order_status="PENDING"),
+    )
     context.order = context.reply.json()
     context.confirmation = context.reply
 
 
-@when('I cancel the order on the {which:w} instance')
+@when("I cancel the order on the {which:w} instance")
 def step_cancel_on(context, which):
     context.reply = instance(context, which).cancel_order(context.order["orderId"])
 
 
-@then('the {which:w} instance reads the order back as {status:w}')
+@then("the {which:w} instance reads the order back as {status:w}")
 def step_read_back_on(context, which, status):
     reply = instance(context, which).get_order(context.order["orderId"])
     assert_that(reply, answered_with_order(200, order_status=status.upper()))
 
 
-@given('I am watching the order feed of the {which:w} instance')
+@given("I am watching the order feed of the {which:w} instance")
 def step_watch_instance(context, which):
     context.feed = FeedListener(instance(context, which).feed_url)
     context.listeners.append(context.feed)
 
 
-@when('the first instance dies')
+@when("the first instance dies")
 def step_instance_dies(context):
     # Killed (SIGKILL, or TerminateProcess on Windows): no chance to hand anything over.
     context.servers[0].process.kill()
     context.servers[0].process.wait(timeout=10)
 
 
-@then('the feed reports the order executed once, at most a sweep after its time')
+@then("the feed reports the order executed once, at most a sweep after its time")
 def step_executed_once(context):
     order_id = context.order["orderId"]
     deadline = max(execution_deadline(context.confirmation.received_at), time.monotonic()) + SWEEP
-    executed = context.feed.wait_for_status(order_id, "EXECUTED",
-                                            max(0.0, deadline - time.monotonic()))
+    executed = context.feed.wait_for_status(
+        order_id, "EXECUTED", max(0.0, deadline - time.monotonic())
+    )
     # A second execution, by another instance, would come within a sweep.
-    context.feed.watch_until(time.monotonic() + SWEEP,
-                             lambda event: event.order_id == order_id
-                             and event.status != "PENDING" and event is not executed)
+    context.feed.watch_until(
+        time.monotonic() + SWEEP,
+        lambda event: (
+            event.order_id == order_id and event.status != "PENDING" and event is not executed
+        ),
+    )
     statuses = [event.status for event in context.feed.events_for(order_id)]
     assert_that(statuses, equal_to(["PENDING", "EXECUTED"]), f"the events for order {order_id}")
 
 
-@when('Redis goes down')
+@when("Redis goes down")
 def step_redis_down(context):
     context.redis.take_down()
 
 
-@given('Redis has been down')
+@given("Redis has been down")
 def step_redis_has_been_down(context):
     context.redis.take_down()
     reply = wait_for_health(context, "first", 503)
     assert_that(reply, answered_with_error(503))
 
 
-@when('Redis is back')
+@when("Redis is back")
 def step_redis_back(context):
     context.redis.start()
 
@@ -119,25 +126,29 @@ def wait_for_health(context, which, status):
         raise AssertionError(f"the {which} instance exited:\n{server.output()}")
 
 
-@then('placing an order on either instance is refused as unavailable for now')
+@then("placing an order on either instance is refused as unavailable for now")
 def step_refused_unavailable(context):
     for client in context.instances:
         reply = client.place_order("EURUSD", 1)
         assert_that(reply, answered_with_error(503))
-        assert_that(reply.headers.get("Retry-After"), is_not(none()),
-                    "the Retry-After header; " + reply.describe())
+        assert_that(
+            reply.headers.get("Retry-After"),
+            is_not(none()),
+            "the Retry-After header; " + reply.describe(),
+        )
 
 
-@then('the health check of either instance reports it unavailable')
+@then("the health check of either instance reports it unavailable")
 def step_health_unavailable(context):
     for client in context.instances:
         assert_that(client.health(), answered_with_error(503))
 
 
-@then('I can place orders on the second instance again')
+@then("I can place orders on the second instance again")
 def step_place_again(context):
     reply = wait_for_health(context, "second", 200)
-    assert_that(reply.status, equal_to(200), "the health check after Redis came back; "
-                + reply.describe())
+    assert_that(
+        reply.status, equal_to(200), "the health check after Redis came back; " + reply.describe()
+    )
     placed = context.instances[1].place_order("EURUSD", 1)
     assert_that(placed, answered_with_order(201, order_status="PENDING"))

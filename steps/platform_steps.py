@@ -1,6 +1,7 @@
 """This implementation's extras: start-up errors and the log, the home page
 and the reports page, the console watcher. They start processes of their
 own, which after_scenario stops."""
+
 import json
 import re
 import socket
@@ -10,16 +11,33 @@ from datetime import datetime, timezone
 from urllib.parse import urljoin
 
 from behave import given, then, when
-from hamcrest import (assert_that, contains_string, equal_to, has_items, has_key, has_length,
-                      is_not, less_than, starts_with)
+from hamcrest import (
+    assert_that,
+    contains_string,
+    equal_to,
+    has_items,
+    has_key,
+    has_length,
+    is_not,
+    less_than,
+    starts_with,
+)
 
 from steps.support.checks import answered, answered_with_error, answered_with_order, body_text
 from steps.support.delays import AT_ONCE
 from steps.support.pages import read_page
-from steps.support.processes import (WATCHER_DEADLINE, LocalServer, ReportsServer,
-                                     clean_environment, client_of_started, free_port,
-                                     run_to_exit, start_following_watcher, start_watcher,
-                                     stop_process)
+from steps.support.processes import (
+    WATCHER_DEADLINE,
+    LocalServer,
+    ReportsServer,
+    clean_environment,
+    client_of_started,
+    free_port,
+    run_to_exit,
+    start_following_watcher,
+    start_watcher,
+    stop_process,
+)
 
 # The watcher waits up to 10 s between attempts to reach a server.
 RECONNECT_DEADLINE = 15
@@ -37,7 +55,9 @@ def step_start_with_setting(context, setting, value):
     try:
         context.result = run_to_exit(["-m", "trading_server", *args], env)
     except subprocess.TimeoutExpired:
-        raise AssertionError(f"the server started with {setting}={value!r} instead of refusing it") from None
+        raise AssertionError(
+            f"the server started with {setting}={value!r} instead of refusing it"
+        ) from None
 
 
 @then('it stops with exit status 2 and one error line naming "{flag}" and "{variable}"')
@@ -51,8 +71,10 @@ def step_refused_setting(context, flag, variable):
     assert_that(lines[0], contains_string(variable), described)
 
 
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "
-                      r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<source>[\w.]+): \S")
+LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z "
+    r"(DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<source>[\w.]+): \S"
+)
 
 
 @when('I start the server with {flag} "{flag_value}" while {variable} is "{variable_value}"')
@@ -61,12 +83,15 @@ def step_start_with_flag_and_variable(context, flag, flag_value, variable, varia
     context.own_server = client_of_started(context, server)
 
 
-@then('that server places an order without any response delay')
+@then("that server places an order without any response delay")
 def step_no_response_delay(context):
     reply = context.own_server.place_order("EURUSD", 1)
     assert_that(reply, answered_with_order(201, order_status="PENDING"))
-    assert_that(reply.elapsed, less_than(AT_ONCE),
-                "seconds until the order was confirmed (the flag asked for no delay)")
+    assert_that(
+        reply.elapsed,
+        less_than(AT_ONCE),
+        "seconds until the order was confirmed (the flag asked for no delay)",
+    )
 
 
 @given('a server that serves a reports folder holding "{name}"')
@@ -76,20 +101,24 @@ def step_reports_server(context, name, size=None, env=None):
     if size is not None:
         context.report_content = context.report_content.ljust(size)
     context.outside_content = f"Outside the reports folder {uuid.uuid4()}"
-    server = ReportsServer(name, context.report_content, "CONTRACT.md", context.outside_content,
-                           env=env)
+    server = ReportsServer(
+        name, context.report_content, "CONTRACT.md", context.outside_content, env=env
+    )
     context.reports_api = client_of_started(context, server)
 
 
-@given('a server in another time zone that serves a reports folder holding "{name}" of {size} bytes')
+@given(
+    'a server in another time zone that serves a reports folder holding "{name}" of {size} bytes'
+)
 def step_reports_server_elsewhere(context, name, size):
     # UTC+9 (POSIX spelling, which Windows' C runtime reads too): a page in
     # local time would be nine hours off.
-    step_reports_server(context, name, int(size.replace(",", "")),
-                        env=clean_environment(TZ="JST-9"))
+    step_reports_server(
+        context, name, int(size.replace(",", "")), env=clean_environment(TZ="JST-9")
+    )
 
 
-@when('I open the reports page')
+@when("I open the reports page")
 def step_open_reports(context):
     context.reply = context.reports_api.request("GET", "/reports/")
 
@@ -102,8 +131,11 @@ def step_listed_with_size_and_time(context, name, size):
     assert_that(listed, is_not(None), f"a row for {name}: size, then UTC time, in {text!r}")
     assert_that(listed.group(1), equal_to(size), f"the size listed for {name}")
     written = datetime.strptime(listed.group(2), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
-    assert_that(abs((datetime.now(timezone.utc) - written).total_seconds()), less_than(JUST_NOW),
-                f"seconds between now and the time listed for {name} ({listed.group(2)} UTC)")
+    assert_that(
+        abs((datetime.now(timezone.utc) - written).total_seconds()),
+        less_than(JUST_NOW),
+        f"seconds between now and the time listed for {name} ({listed.group(2)} UTC)",
+    )
 
 
 @then('it links to "{name}" and back to the home page')
@@ -137,23 +169,23 @@ def step_report_content(context, name):
     assert_that(body_text(context.reply), equal_to(context.report_content))
 
 
-@when('I request the path {path}')
+@when("I request the path {path}")
 def step_request_raw(context, path):
     context.reply = context.reports_api.request_raw_path("GET", path)
 
 
-@then('I am told there is no such page, and nothing from outside the folder is shown')
+@then("I am told there is no such page, and nothing from outside the folder is shown")
 def step_no_escape(context):
     assert_that(context.reply, answered(404))
     assert_that(body_text(context.reply), is_not(contains_string(context.outside_content)))
 
 
-@then('I am told there is no such page')
+@then("I am told there is no such page")
 def step_no_page(context):
     assert_that(context.reply, answered(404))
 
 
-@given('the console watcher is following the feed')
+@given("the console watcher is following the feed")
 def step_watcher_following(context):
     start_following_watcher(context, context.feed_url)
 
@@ -161,29 +193,39 @@ def step_watcher_following(context):
 @given("the console watcher is following my server's feed")
 def step_watcher_following_mine(context):
     start_watcher(context, context.own_server.feed_url)
-    context.watcher.wait_for_line(lambda line: "connected" in line.lower(), WATCHER_DEADLINE,
-                                  "announcing the connection")
+    context.watcher.wait_for_line(
+        lambda line: "connected" in line.lower(), WATCHER_DEADLINE, "announcing the connection"
+    )
 
 
-@when('I start the console watcher against an address where no server listens')
+@when("I start the console watcher against an address where no server listens")
 def step_watcher_nowhere(context):
     start_watcher(context, f"ws://127.0.0.1:{free_port()}/ws")
 
 
-@when('I start the console watcher against a path of the platform that is not the feed')
+@when("I start the console watcher against a path of the platform that is not the feed")
 def step_watcher_wrong_path(context):
     try:
-        context.result = run_to_exit(["-m", "trading_server.watch", context.base_url + "/no-feed-here/ws"],
-                                     clean_environment(), timeout=WATCHER_DEADLINE)
+        context.result = run_to_exit(
+            ["-m", "trading_server.watch", context.base_url + "/no-feed-here/ws"],
+            clean_environment(),
+            timeout=WATCHER_DEADLINE,
+        )
     except subprocess.TimeoutExpired:
-        raise AssertionError(f"the watcher kept running for {WATCHER_DEADLINE} s "
-                             "at an address where there is no feed") from None
+        raise AssertionError(
+            f"the watcher kept running for {WATCHER_DEADLINE} s "
+            "at an address where there is no feed"
+        ) from None
 
 
-@then('the watcher stops with exit status 2 and one error line saying the server did not open the feed')
+@then(
+    "the watcher stops with exit status 2 and one error line saying the server did not open the feed"
+)
 def step_watcher_refused(context):
     result = context.result
-    described = f"exit status {result.returncode}, stdout {result.stdout!r}, stderr {result.stderr!r}"
+    described = (
+        f"exit status {result.returncode}, stdout {result.stdout!r}, stderr {result.stderr!r}"
+    )
     assert_that(result.returncode, equal_to(2), described)
     assert_that(result.stdout, equal_to(""), described)
     lines = result.stderr.strip().splitlines()
@@ -198,7 +240,9 @@ def step_watcher_prints(context, status):
     status = status.upper()
     line = context.watcher.wait_for_line(
         lambda text: order["orderId"] in text and status in text.split(),
-        WATCHER_DEADLINE, f"for order {order['orderId']} as {status}")
+        WATCHER_DEADLINE,
+        f"for order {order['orderId']} as {status}",
+    )
     fields = line.split()
     assert_that(fields, has_length(5), f"the fields of the line {line!r}")
     assert_that(fields, has_items(order["stocks"], str(order["quantity"])), f"the line {line!r}")
@@ -207,86 +251,117 @@ def step_watcher_prints(context, status):
 @then("the watcher prints the order's pending event in the columns of its header row")
 def step_watcher_columns(context):
     order = context.order
-    header = context.watcher.wait_for_line(lambda text: "ORDER ID" in text and "STATUS" in text,
-                                           WATCHER_DEADLINE, "naming the columns")
+    header = context.watcher.wait_for_line(
+        lambda text: "ORDER ID" in text and "STATUS" in text, WATCHER_DEADLINE, "naming the columns"
+    )
     line = context.watcher.wait_for_line(
         lambda text: order["orderId"] in text and "PENDING" in text.split(),
-        WATCHER_DEADLINE, f"for order {order['orderId']} as PENDING")
+        WATCHER_DEADLINE,
+        f"for order {order['orderId']} as PENDING",
+    )
     described = f"the header {header!r} and the line {line!r}"
-    for heading, value in (("ORDER ID", order["orderId"]), ("STOCKS", order["stocks"]),
-                           ("STATUS", "PENDING")):
-        assert_that(line.find(value), equal_to(header.find(heading)),
-                    f"where {value!r} starts, under {heading}; {described}")
+    for heading, value in (
+        ("ORDER ID", order["orderId"]),
+        ("STOCKS", order["stocks"]),
+        ("STATUS", "PENDING"),
+    ):
+        assert_that(
+            line.find(value),
+            equal_to(header.find(heading)),
+            f"where {value!r} starts, under {heading}; {described}",
+        )
     quantity_ends = header.find("QUANTITY") + len("QUANTITY")
-    context.shown_quantity = line[header.find("STOCKS") + len(order["stocks"]):quantity_ends].strip()
-    assert_that(line[quantity_ends], equal_to(" "), f"the quantity ends under QUANTITY's end; {described}")
+    context.shown_quantity = line[
+        header.find("STOCKS") + len(order["stocks"]) : quantity_ends
+    ].strip()
+    assert_that(
+        line[quantity_ends], equal_to(" "), f"the quantity ends under QUANTITY's end; {described}"
+    )
 
 
-@then('the watcher shows the quantity exactly as the feed sent it')
+@then("the watcher shows the quantity exactly as the feed sent it")
 def step_watcher_quantity(context):
     event = context.feed.wait_for_status(context.order["orderId"], "PENDING", WATCHER_DEADLINE)
     sent = json.loads(event.raw, parse_int=str, parse_float=str)["quantity"]
-    assert_that(context.shown_quantity, equal_to(sent), f"the quantity shown; the feed sent {event.raw}")
+    assert_that(
+        context.shown_quantity, equal_to(sent), f"the quantity shown; the feed sent {event.raw}"
+    )
 
 
 def wait_for_status_line(context, predicate, what):
     """A line of the watcher's that starts with the UTC time, then says `what`."""
+
     def timestamped(line):
         return TIMESTAMPED.match(line) and predicate(line.lower())
+
     return context.watcher.wait_for_line(timestamped, RECONNECT_DEADLINE, what)
 
 
-@then('the watcher says, with the time, that the server is not reachable and it will try again')
+@then("the watcher says, with the time, that the server is not reachable and it will try again")
 def step_watcher_retries(context):
-    wait_for_status_line(context, lambda line: "not reachable" in line and "retrying in" in line,
-                         "saying, after the time, that the server is not reachable and when it retries")
+    wait_for_status_line(
+        context,
+        lambda line: "not reachable" in line and "retrying in" in line,
+        "saying, after the time, that the server is not reachable and when it retries",
+    )
 
 
-@then('the watcher says, with the time, that the connection was lost and it will try again')
+@then("the watcher says, with the time, that the connection was lost and it will try again")
 def step_watcher_lost(context):
-    wait_for_status_line(context, lambda line: "connection lost" in line and "retrying in" in line,
-                         "saying, after the time, that the connection was lost and when it retries")
+    wait_for_status_line(
+        context,
+        lambda line: "connection lost" in line and "retrying in" in line,
+        "saying, after the time, that the connection was lost and when it retries",
+    )
 
 
-@when('my server restarts')
+@when("my server restarts")
 def step_restart_own_server(context):
     stop_process(context.my_server.process)
     context.my_server = LocalServer(port=context.my_server.port)
     client_of_started(context, context.my_server)
 
 
-@then('the watcher says, with the time, that it is connected again and events may have been missed')
+@then("the watcher says, with the time, that it is connected again and events may have been missed")
 def step_watcher_reconnected(context):
-    wait_for_status_line(context, lambda line: "connected again" in line and "may have been missed" in line,
-                         "saying, after the time, that it is connected again and events may have been missed")
+    wait_for_status_line(
+        context,
+        lambda line: "connected again" in line and "may have been missed" in line,
+        "saying, after the time, that it is connected again and events may have been missed",
+    )
 
 
-@then('the watcher is still running')
+@then("the watcher is still running")
 def step_watcher_running(context):
     assert_that(context.watcher.process.poll(), equal_to(None), "the watcher's exit status")
 
 
-@when('I ask the watcher to stop')
+@when("I ask the watcher to stop")
 def step_stop_watcher(context):
     context.watcher.process.terminate()
 
 
-@then('the watcher exits promptly')
+@then("the watcher exits promptly")
 def step_watcher_exits(context):
     try:
         context.watcher.process.wait(timeout=WATCHER_DEADLINE)
     except subprocess.TimeoutExpired:
-        raise AssertionError(f"the watcher still runs {WATCHER_DEADLINE} s after being asked to stop") from None
-    assert_that("\n".join(context.watcher.lines), is_not(contains_string("Traceback")),
-                "the watcher's output")
+        raise AssertionError(
+            f"the watcher still runs {WATCHER_DEADLINE} s after being asked to stop"
+        ) from None
+    assert_that(
+        "\n".join(context.watcher.lines),
+        is_not(contains_string("Traceback")),
+        "the watcher's output",
+    )
 
 
-@when('I open the home page')
+@when("I open the home page")
 def step_open_home(context):
     context.reply = context.api.request("GET", "/")
 
 
-@then('it links to the live orders, the documentation, the OpenAPI document and the health check')
+@then("it links to the live orders, the documentation, the OpenAPI document and the health check")
 def step_home_links(context):
     context.page = read_page(body_text(context.reply))
     for path in ("/live", "/docs", "/docs/openapi.json", "/health"):
@@ -299,7 +374,7 @@ def step_home_feed(context):
     assert_that(context.page.text, contains_string(context.feed_url), "the home page's text")
 
 
-@then('it does not mention test reports')
+@then("it does not mention test reports")
 def step_home_no_reports(context):
     assert_that(context.page.links, is_not(has_key("/reports/")), "the home page's links")
 
@@ -309,33 +384,35 @@ def step_open_reports_home(context):
     context.reply = context.reports_api.request("GET", "/")
 
 
-@then('it links to the test reports')
+@then("it links to the test reports")
 def step_home_reports(context):
     assert_that(context.reply, answered(200))
-    assert_that(read_page(body_text(context.reply)).links, has_key("/reports/"), "the home page's links")
+    assert_that(
+        read_page(body_text(context.reply)).links, has_key("/reports/"), "the home page's links"
+    )
 
 
-@when('I request the page {path}')
+@when("I request the page {path}")
 def step_request_page(context, path):
     context.reply = context.api.request("GET", path)
 
 
-@then('I am told there is no such page at {path}')
+@then("I am told there is no such page at {path}")
 def step_no_page_at(context, path):
     assert_that(context.reply, answered_with_error(404, naming=path))
 
 
-@when('a browser asks for the site icon')
+@when("a browser asks for the site icon")
 def step_ask_icon(context):
     context.reply = context.api.request("GET", "/favicon.ico")
 
 
-@then('it is told there is no icon, without an error')
+@then("it is told there is no icon, without an error")
 def step_no_icon(context):
     assert_that(context.reply, answered(204))
 
 
-@given('another program listens on a local port')
+@given("another program listens on a local port")
 def step_port_taken(context):
     taken = socket.socket()
     context.add_cleanup(taken.close)
@@ -344,16 +421,19 @@ def step_port_taken(context):
     context.taken_port = taken.getsockname()[1]
 
 
-@when('I start the server on that port')
+@when("I start the server on that port")
 def step_start_on_taken_port(context):
     try:
-        context.result = run_to_exit(["-m", "trading_server", "--port", str(context.taken_port)],
-                                     clean_environment())
+        context.result = run_to_exit(
+            ["-m", "trading_server", "--port", str(context.taken_port)], clean_environment()
+        )
     except subprocess.TimeoutExpired:
-        raise AssertionError(f"the server kept running on the taken port {context.taken_port}") from None
+        raise AssertionError(
+            f"the server kept running on the taken port {context.taken_port}"
+        ) from None
 
 
-@then('it stops with exit status 2 and one error line saying the address is already in use')
+@then("it stops with exit status 2 and one error line saying the address is already in use")
 def step_refused_port(context):
     result = context.result
     described = f"exit status {result.returncode}, stderr {result.stderr!r}"
@@ -364,33 +444,36 @@ def step_refused_port(context):
     assert_that(lines[0], contains_string("already in use"), described)
 
 
-@then('it never claimed to be listening')
+@then("it never claimed to be listening")
 def step_never_listening(context):
     assert_that(context.result.stdout, equal_to(""), "what the server printed on stdout")
 
 
-@given('a server of my own')
+@given("a server of my own")
 def step_own_server(context):
     context.my_server = LocalServer()
     context.own_server = client_of_started(context, context.my_server)
 
 
-@when('I open the home page of my server and a page that does not exist')
+@when("I open the home page of my server and a page that does not exist")
 def step_visit_own_server(context):
     for path in ("/", "/no-such-page"):
         context.own_server.request("GET", path)
 
 
-@when('I stop my server')
+@when("I stop my server")
 def step_stop_own_server(context):
     stop_process(context.my_server.process)
 
 
-@then('every line it printed has the time in UTC, the level, the source and the message')
+@then("every line it printed has the time in UTC, the level, the source and the message")
 def step_one_log_format(context):
     lines = context.my_server.output().splitlines()
     odd = [line for line in lines if not LOG_LINE.match(line)]
     assert_that(odd, equal_to([]), f"lines in another format, among {lines!r}")
     sources = {LOG_LINE.match(line).group("source").split(".")[0] for line in lines}
-    assert_that(sources, has_items("trading_server", "sanic"),
-                f"the sources of the lines (the platform's and Sanic's), in {lines!r}")
+    assert_that(
+        sources,
+        has_items("trading_server", "sanic"),
+        f"the sources of the lines (the platform's and Sanic's), in {lines!r}",
+    )

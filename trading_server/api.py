@@ -5,14 +5,21 @@ from __future__ import annotations
 import asyncio
 from functools import wraps
 
-import orjson
 from sanic import Blueprint, Request, Websocket, empty, raw
 from sanic.response import HTTPResponse
 
 from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS
 from .feed import InvalidSince, parse_since
-from .idempotency import KEY_HEADER, KEY_TTL_SECONDS, REPLAYED_HEADER, InvalidKey, fingerprint, parse_key
-from .orders import OrderNotCancellable, OrderNotFound
+from .idempotency import (
+    KEY_HEADER,
+    KEY_TTL_SECONDS,
+    REPLAYED_HEADER,
+    InvalidKey,
+    fingerprint,
+    parse_key,
+)
+from .model import OrderNotCancellable, OrderNotFound
+from .responses import error, json
 from .store import KeyClaim, StoredAnswer
 from .validation import InvalidOrder, NewOrder, parse_new_order
 
@@ -21,18 +28,6 @@ feed = Blueprint("feed")
 
 #: The `sequence` extension's header: the `seq` of the latest event an answer reflects.
 FEED_SEQ = "Feed-Seq"
-
-
-def json(body: object, status: int = 200, headers: dict | None = None) -> HTTPResponse:
-    """A JSON answer. orjson and a plain response take about a tenth of a
-    GET's server CPU less than Sanic's `json()` (ujson and `JSONResponse`),
-    as `python -m bench.instructions` counts."""
-    return HTTPResponse(orjson.dumps(body), status, headers, "application/json")
-
-
-def error(status: int, message: str, headers: dict | None = None) -> HTTPResponse:
-    """The contract's one shape for every error."""
-    return json({"code": status, "message": message}, status, headers)
 
 
 async def response_delay(request: Request) -> HTTPResponse | None:

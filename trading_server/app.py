@@ -10,7 +10,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import MethodNotAllowed, NotFound, RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 
-from .api import error, feed, orders
+from .api import feed, orders
 from .cors import enable_cors
 from .docs import docs
 from .execution import ExecutionScheduler
@@ -20,6 +20,7 @@ from .live import live
 from .orders import OrderBook
 from .pages import pages, publish_reports
 from .randomness import Randomness
+from .responses import error
 from .settings import Settings
 from .store import StoreUnavailable, open_store
 
@@ -44,7 +45,9 @@ class JSONErrorHandler(ErrorHandler):
         if isinstance(exception, RequestCancelled):
             # Nobody reads this answer; its status is for the request log
             # (499, as nginx logs a client that closed the connection).
-            return error(CLIENT_CLOSED_REQUEST, "the client closed the connection before the answer")
+            return error(
+                CLIENT_CLOSED_REQUEST, "the client closed the connection before the answer"
+            )
         if isinstance(exception, NotFound):
             return error(404, f"no such path: {request.path} (the API is described at /docs)")
         if isinstance(exception, SanicException):
@@ -115,8 +118,11 @@ def create_app(settings: Settings) -> Sanic:
 async def _store_unavailable(request: Request, problem: StoreUnavailable):
     """Redis is away: 503, changing nothing, until it is back (the store logs
     the outage once)."""
-    return error(503, f"the order store is unavailable, try again shortly: {problem}",
-                 {"Retry-After": str(STORE_RETRY_AFTER)})
+    return error(
+        503,
+        f"the order store is unavailable, try again shortly: {problem}",
+        {"Retry-After": str(STORE_RETRY_AFTER)},
+    )
 
 
 def _log_every_request(app: Sanic) -> None:

@@ -10,14 +10,14 @@ so the feed checks the handshake's `Origin` itself.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from sanic import Request, Sanic, empty
 from sanic.exceptions import MethodNotAllowed
 from sanic.response import BaseHTTPResponse
 
-from .api import error
+from .responses import error
 
 ANY_ORIGIN = "*"
 ALLOWED_HEADERS = "Content-Type, Idempotency-Key"

@@ -79,7 +79,10 @@ def _page(summary: str, operation_id: str) -> dict:
         "tags": ["platform"],
         "operationId": operation_id,
         "responses": {
-            "200": {"description": "a web page", "content": {"text/html": {"schema": {"type": "string"}}}}
+            "200": {
+                "description": "a web page",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            }
         },
     }
 
@@ -91,13 +94,24 @@ def _preflight(methods: str) -> dict:
         "description": "Sent by browsers, not by client code. Answered at once (no response "
         "delay) when the Origin is allowed (by default any; --cors-origins narrows it). "
         "Every answer to an allowed Origin, errors included, carries "
-        "Access-Control-Allow-Origin and Access-Control-Expose-Headers (" + EXPOSED_HEADERS
+        "Access-Control-Allow-Origin and Access-Control-Expose-Headers ("
+        + EXPOSED_HEADERS
         + "). An OPTIONS without these request headers is a 405.",
         "parameters": [
-            {"name": "Origin", "in": "header", "required": True, "schema": {"type": "string"},
-             "example": "http://localhost:3000"},
-            {"name": "Access-Control-Request-Method", "in": "header", "required": True,
-             "schema": {"type": "string"}, "example": methods.split(", ")[-1]},
+            {
+                "name": "Origin",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "example": "http://localhost:3000",
+            },
+            {
+                "name": "Access-Control-Request-Method",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "example": methods.split(", ")[-1],
+            },
         ],
         "responses": {
             "204": {
@@ -112,8 +126,11 @@ def _preflight(methods: str) -> dict:
                     )
                 },
             },
-            "403": _error("403 origin not allowed", "origin http://localhost:4000 is not allowed "
-                          "to call this platform from a browser (--cors-origins / TRADING_CORS_ORIGINS)"),
+            "403": _error(
+                "403 origin not allowed",
+                "origin http://localhost:4000 is not allowed "
+                "to call this platform from a browser (--cors-origins / TRADING_CORS_ORIGINS)",
+            ),
             "405": _error("405 not a preflight", "Method OPTIONS not allowed for URL /orders"),
         },
     }
@@ -130,7 +147,12 @@ _IDEMPOTENCY_KEY = {
     "name": KEY_HEADER,
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH, "pattern": "^[!-~]+$"},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": MAX_KEY_LENGTH,
+        "pattern": "^[!-~]+$",
+    },
     "description": "makes retries safe: a later request with the same key and the same order "
     "(stocks equal, quantity numerically equal) within 24 hours places nothing and gets the "
     f"first answer again, marked {REPLAYED_HEADER}: true. Only a 201 uses a key up.",
@@ -261,8 +283,13 @@ def _base_document(response_delay: str, execution_delay: str) -> dict:
                             f"422 this {KEY_HEADER} was used for another order",
                             f"{KEY_HEADER}: this key was used for another order",
                         ),
-                        "413": _error("413 body over 64 KiB", "Request body exceeds the size limit"),
-                        "415": _error("415 body not JSON", "the body must be JSON: send Content-Type: application/json"),
+                        "413": _error(
+                            "413 body over 64 KiB", "Request body exceeds the size limit"
+                        ),
+                        "415": _error(
+                            "415 body not JSON",
+                            "the body must be JSON: send Content-Type: application/json",
+                        ),
                     },
                 },
                 "get": {
@@ -398,7 +425,9 @@ def _base_document(response_delay: str, execution_delay: str) -> dict:
                 "get": _page("This interactive documentation (works offline)", "docs"),
             },
             "/live": {
-                "get": _page("The live order page: orders as they change, place and cancel", "live"),
+                "get": _page(
+                    "The live order page: orders as they change, place and cancel", "live"
+                ),
             },
             "/docs/openapi.json": {
                 "get": {
@@ -430,9 +459,19 @@ def _base_document(response_delay: str, execution_delay: str) -> dict:
                         "quantity": _QUANTITY,
                         "orderStatus": _STATUS,
                         "createdAt": _TIMESTAMP,
-                        "updatedAt": {**_TIMESTAMP, "description": "time of the last status change"},
+                        "updatedAt": {
+                            **_TIMESTAMP,
+                            "description": "time of the last status change",
+                        },
                     },
-                    "required": ["orderId", "stocks", "quantity", "orderStatus", "createdAt", "updatedAt"],
+                    "required": [
+                        "orderId",
+                        "stocks",
+                        "quantity",
+                        "orderStatus",
+                        "createdAt",
+                        "updatedAt",
+                    ],
                 },
                 "Event": {
                     "type": "object",
@@ -447,9 +486,19 @@ def _base_document(response_delay: str, execution_delay: str) -> dict:
                         "orderStatus": _STATUS,
                         "stocks": _STOCKS,
                         "quantity": _QUANTITY,
-                        "timestamp": {**_TIMESTAMP, "description": "the order's updatedAt after this change"},
+                        "timestamp": {
+                            **_TIMESTAMP,
+                            "description": "the order's updatedAt after this change",
+                        },
                     },
-                    "required": ["seq", "orderId", "orderStatus", "stocks", "quantity", "timestamp"],
+                    "required": [
+                        "seq",
+                        "orderId",
+                        "orderStatus",
+                        "stocks",
+                        "quantity",
+                        "timestamp",
+                    ],
                 },
                 "Error": {
                     "type": "object",
@@ -505,7 +554,9 @@ def operations_text(document: dict) -> str:
         if method != "parameters"
     ]
     path_width = max(len(path) for _, path, _ in lines)
-    return "\n".join(f"{method:<7}{path:<{path_width}}  {summary}" for method, path, summary in lines)
+    return "\n".join(
+        f"{method:<7}{path:<{path_width}}  {summary}" for method, path, summary in lines
+    )
 
 
 def _document(request: Request) -> dict:

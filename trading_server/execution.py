@@ -17,7 +17,8 @@ import logging
 import time
 from collections import deque
 
-from .orders import Order, OrderBook, OrderNotFound, OrderStatus
+from .model import Order, OrderNotFound, OrderStatus
+from .orders import OrderBook
 from .store import Event, Store, StoreUnavailable
 
 log = logging.getLogger("trading_server.execution")
@@ -79,7 +80,7 @@ class ExecutionScheduler:
             pass  # still due in the store: a sweep executes it once it is back
         except OrderNotFound:
             pass  # the store lost it: a Redis without persistence restarted
-        except Exception:  # noqa: BLE001 - the one executor must outlive any order
+        except Exception:
             log.exception("executing order %s failed", order_id)
 
     async def _sweep(self) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from .settings import DelayRange
+    from .randomness import DelayRange
 
 log = logging.getLogger("trading_server.faults")
 
@@ -56,7 +56,7 @@ class FaultSpec:
     disconnect: float = 0.0
 
     @classmethod
-    def parse(cls, text: str) -> "FaultSpec":
+    def parse(cls, text: str) -> FaultSpec:
         """`error=P`, `latency=P:S`, `disconnect=P`, comma-separated; empty: none."""
         values: dict[str, float] = {}
         for item in filter(None, (part.strip() for part in text.split(","))):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+
 from sanic import Websocket
 from sanic.exceptions import RequestCancelled
 from websockets.frames import Frame, Opcode
@@ -149,9 +150,13 @@ class Feed:
             held.append(event)
             if len(held) > held_limit:
                 del self._replaying[subscriber]
-                log.warning("dropped a WebSocket client %s: %d events held while its replay "
-                            "was being sent, the limit is %d",
-                            _peer(subscriber.ws), len(held), held_limit)
+                log.warning(
+                    "dropped a WebSocket client %s: %d events held while its replay "
+                    "was being sent, the limit is %d",
+                    _peer(subscriber.ws),
+                    len(held),
+                    held_limit,
+                )
                 subscriber.disconnect(TOO_SLOW, "too slow: too many events unsent")
 
     def _flush(self) -> None:

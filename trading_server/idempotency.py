@@ -32,7 +32,9 @@ def parse_key(values: list[str]) -> str | None:
         raise InvalidKey(f"{KEY_HEADER}: send it once")
     value = values[0]
     if not 1 <= len(value) <= MAX_KEY_LENGTH:
-        raise InvalidKey(f"{KEY_HEADER}: must be 1 to {MAX_KEY_LENGTH} characters, got {len(value)}")
+        raise InvalidKey(
+            f"{KEY_HEADER}: must be 1 to {MAX_KEY_LENGTH} characters, got {len(value)}"
+        )
     if not all("!" <= character <= "~" for character in value):
         raise InvalidKey(f"{KEY_HEADER}: only visible ASCII characters (! to ~), no spaces")
     return value

@@ -68,7 +68,9 @@ def _places(request: Request) -> list[Place]:
         Place("Health check", "/health", "answers at once while the platform is up"),
     ]
     if request.app.ctx.settings.reports_dir is not None:
-        places.append(Place("Test reports", "/reports/", "the acceptance suite's published reports"))
+        places.append(
+            Place("Test reports", "/reports/", "the acceptance suite's published reports")
+        )
     return places
 
 
@@ -161,7 +163,9 @@ class ReportsListing(DirectoryHandler):
                 stat = (location / name).stat()
             except OSError:
                 continue
-            entries.append(Entry(name, info["file_name"].endswith("/"), stat.st_size, stat.st_mtime))
+            entries.append(
+                Entry(name, info["file_name"].endswith("/"), stat.st_size, stat.st_mtime)
+            )
         return html(_listing_page(path, entries))
 
 
@@ -173,7 +177,7 @@ def _listing_page(path: str, entries: list[Entry]) -> str:
     ]
     rows = "\n".join(
         f'<tr><td><a href="{escape(entry.name)}{"/" if entry.is_folder else ""}">'
-        f'{escape(entry.name)}{"/" if entry.is_folder else ""}</a></td>'
+        f"{escape(entry.name)}{'/' if entry.is_folder else ''}</a></td>"
         f'<td class="number">{"" if entry.is_folder else readable_size(entry.size)}</td>'
         f"<td>{utc_time(entry.modified)}</td></tr>"
         for entry in entries

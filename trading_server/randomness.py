@@ -9,8 +9,10 @@ and order ids come from `uuid.uuid4()`, exactly as before seeds existed.
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
+from dataclasses import dataclass
 
 
 class Randomness(random.Random):
@@ -25,3 +27,36 @@ class Randomness(random.Random):
         if not self.seeded:
             return str(uuid.uuid4())
         return str(uuid.UUID(int=self.getrandbits(128), version=4))
+
+
+@dataclass(frozen=True)
+class DelayRange:
+    """A random delay, uniform between `low` and `high` seconds."""
+
+    low: float
+    high: float
+
+    @classmethod
+    def parse(cls, text: str) -> DelayRange:
+        parts = text.split(",")
+        if len(parts) != 2:
+            raise ValueError(f"expected MIN,MAX in seconds, got {text!r}")
+        try:
+            low, high = (float(part) for part in parts)
+        except ValueError:
+            raise ValueError(f"expected two numbers MIN,MAX, got {text!r}") from None
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError(f"delays must be finite, got {text!r}")
+        if not 0 <= low <= high:
+            raise ValueError(f"need 0 <= MIN <= MAX, got {text!r}")
+        return cls(low, high)
+
+    @property
+    def is_off(self) -> bool:
+        return self.high == 0
+
+    def sample(self, rng: random.Random) -> float:
+        return rng.uniform(self.low, self.high)
+
+    def __str__(self) -> str:
+        return f"{self.low:g},{self.high:g}"

@@ -9,54 +9,21 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import math
 import os
-import random
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from .faults import FaultSpec
+from .randomness import DelayRange
 
 T = TypeVar("T")
 
 
 class SettingError(ValueError):
     """A setting's value cannot be used."""
-
-
-@dataclass(frozen=True)
-class DelayRange:
-    """A random delay, uniform between `low` and `high` seconds."""
-
-    low: float
-    high: float
-
-    @classmethod
-    def parse(cls, text: str) -> "DelayRange":
-        parts = text.split(",")
-        if len(parts) != 2:
-            raise ValueError(f"expected MIN,MAX in seconds, got {text!r}")
-        try:
-            low, high = (float(part) for part in parts)
-        except ValueError:
-            raise ValueError(f"expected two numbers MIN,MAX, got {text!r}") from None
-        if not (math.isfinite(low) and math.isfinite(high)):
-            raise ValueError(f"delays must be finite, got {text!r}")
-        if not 0 <= low <= high:
-            raise ValueError(f"need 0 <= MIN <= MAX, got {text!r}")
-        return cls(low, high)
-
-    @property
-    def is_off(self) -> bool:
-        return self.high == 0
-
-    def sample(self, rng: random.Random) -> float:
-        return rng.uniform(self.low, self.high)
-
-    def __str__(self) -> str:
-        return f"{self.low:g},{self.high:g}"
 
 
 def _port(text: str) -> int:
@@ -223,7 +190,7 @@ class Settings:
     @classmethod
     def from_command_line(
         cls, argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
-    ) -> "Settings":
+    ) -> Settings:
         """Settings from flags, then environment variables, then defaults.
 
         Raises `SettingError` for a malformed value; argparse itself exits
@@ -270,8 +237,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m trading_server",
         description="A simulated trading platform: order REST API and WebSocket feed.",
-        epilog="Each setting can also be given as the environment variable shown; "
-        "the flag wins.",
+        epilog="Each setting can also be given as the environment variable shown; the flag wins.",
     )
     for name, option in _OPTIONS.items():
         default = f"default: {option.default}" if option.default else "default: off"

@@ -71,8 +71,7 @@ def parse_new_order(body: bytes) -> NewOrder:
         raise InvalidOrder(f"the body is not valid JSON: {error}") from None
     if not isinstance(document, dict):
         raise InvalidOrder(
-            f"the body must be a JSON object with stocks and quantity, "
-            f"not {_json_type(document)}"
+            f"the body must be a JSON object with stocks and quantity, not {_json_type(document)}"
         )
     unknown = [name for name in document if name not in FIELDS]
     if unknown:
@@ -91,8 +90,7 @@ def _stocks(value: object) -> str:
         raise InvalidOrder(f"stocks: must be a string, not {_json_type(value)}")
     if not 1 <= len(value) <= MAX_STOCKS_LENGTH:
         raise InvalidOrder(
-            f"stocks: must be 1 to {MAX_STOCKS_LENGTH} characters long, "
-            f"not {len(value)}"
+            f"stocks: must be 1 to {MAX_STOCKS_LENGTH} characters long, not {len(value)}"
         )
     if value.isspace():
         raise InvalidOrder("stocks: must not be only white space")
@@ -110,7 +108,9 @@ def _quantity(value: object) -> int | float:
 
 
 def _quantity_out_of_range(value: object) -> InvalidOrder:
-    return InvalidOrder(f"quantity: must be greater than 0 and at most {MAX_QUANTITY:,}, not {value}")
+    return InvalidOrder(
+        f"quantity: must be greater than 0 and at most {MAX_QUANTITY:,}, not {value}"
+    )
 
 
 def _json_type(value: object) -> str:

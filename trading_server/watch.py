@@ -23,7 +23,12 @@ from http import HTTPStatus
 from urllib.parse import urlsplit, urlunsplit
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, WebSocketException
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    WebSocketException,
+)
 from websockets.frames import Close
 
 DEFAULT_URL = "ws://127.0.0.1:8000/ws"
@@ -107,7 +112,11 @@ def format_event(frame: str) -> str:
 
 def say(message: str) -> None:
     """A status line, timestamped like the events."""
-    print(f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S.%fZ}  {message}", file=sys.stderr, flush=True)
+    print(
+        f"{datetime.now(timezone.utc):%Y-%m-%dT%H:%M:%S.%fZ}  {message}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _http_status(status: int) -> str:
@@ -191,7 +200,11 @@ class FeedWatcher:
                 # A server error may pass; anything else says the address is wrong
                 # or the request is refused, which retrying will not change.
                 if status < 500:
-                    hint = "" if urlsplit(self.url).path.endswith("/ws") else "; the feed's address ends in /ws"
+                    hint = (
+                        ""
+                        if urlsplit(self.url).path.endswith("/ws")
+                        else "; the feed's address ends in /ws"
+                    )
                     raise SubscriptionRefused(
                         f"{self.url}: the server did not open the feed ({_http_status(status)}){hint}"
                     ) from None
@@ -208,7 +221,9 @@ class FeedWatcher:
         elif self.last_seq is not None:
             say(f"connected again to {self.url}; resuming after event {self.last_seq}")
         else:
-            say(f"connected again to {self.url}; events since {self.lost_at:%H:%M:%S}Z may have been missed")
+            say(
+                f"connected again to {self.url}; events since {self.lost_at:%H:%M:%S}Z may have been missed"
+            )
         self.lost_at = None
         if not self.header_printed:
             print(HEADER, flush=True)
@@ -218,11 +233,15 @@ class FeedWatcher:
         seq = event_seq(frame)
         if seq is not None and self.last_seq is not None:
             if seq <= self.last_seq:
-                say(f"the server's events are numbered from {seq} again: it restarted, "
-                    "and orders placed before are gone")
+                say(
+                    f"the server's events are numbered from {seq} again: it restarted, "
+                    "and orders placed before are gone"
+                )
             elif seq > self.last_seq + 1:
-                say(f"events {self.last_seq + 1} to {seq - 1} were missed: "
-                    "the server no longer keeps them")
+                say(
+                    f"events {self.last_seq + 1} to {seq - 1} were missed: "
+                    "the server no longer keeps them"
+                )
         if seq is not None:
             self.last_seq = seq
         print(format_event(frame), flush=True)

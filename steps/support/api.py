@@ -4,6 +4,7 @@ Steps call these methods and never build URLs themselves. Every call records
 when it was sent and when its answer arrived, on the monotonic clock that the
 feed listener also uses, so REST and WebSocket timings can be compared.
 """
+
 import http.client
 import json
 import threading
@@ -91,21 +92,34 @@ class ApiClient:
     def request(self, method, path, body=None, headers=None, timeout=TIMEOUT):
         sent_at = time.monotonic()
         try:
-            response = self.session.request(method, self.base_url + path, data=body,
-                                            headers=headers, timeout=timeout,
-                                            allow_redirects=False)
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+            )
         except requests.RequestException as error:
             raise did_not_answer(method, self.base_url + path, error, timeout) from None
         received_at = time.monotonic()
-        return Reply(method, path, response.status_code, response.headers,
-                     response.content, sent_at, received_at)
+        return Reply(
+            method,
+            path,
+            response.status_code,
+            response.headers,
+            response.content,
+            sent_at,
+            received_at,
+        )
 
     def request_raw_path(self, method, path):
         """Send the path exactly as written: requests would resolve `..`
         segments before sending, which hides path-escape attempts."""
         target = urlsplit(self.base_url)
-        connection_class = (http.client.HTTPSConnection if target.scheme == "https"
-                            else http.client.HTTPConnection)
+        connection_class = (
+            http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+        )
         connection = connection_class(target.netloc, timeout=TIMEOUT[1])
         try:
             sent_at = time.monotonic()
@@ -116,15 +130,22 @@ class ApiClient:
             except (OSError, http.client.HTTPException) as error:
                 raise did_not_answer(method, self.base_url + path, error) from None
             received_at = time.monotonic()
-            return Reply(method, path, response.status,
-                         requests.structures.CaseInsensitiveDict(response.getheaders()),
-                         body, sent_at, received_at)
+            return Reply(
+                method,
+                path,
+                response.status,
+                requests.structures.CaseInsensitiveDict(response.getheaders()),
+                body,
+                sent_at,
+                received_at,
+            )
         finally:
             connection.close()
 
     def place_order(self, stocks, quantity, headers=None):
-        return self.send_order_body(json.dumps({"stocks": stocks, "quantity": quantity}),
-                                    headers=headers)
+        return self.send_order_body(
+            json.dumps({"stocks": stocks, "quantity": quantity}), headers=headers
+        )
 
     def send_order_body(self, body, content_type="application/json", headers=None):
         """`headers` adds to (or overrides) the Content-Type header."""
@@ -155,8 +176,10 @@ class BackgroundOrders:
         self._stopping = threading.Event()
         self._changes = 0
         self._changed = threading.Condition()
-        self._threads = [threading.Thread(target=self._trade, name="background-orders", daemon=True)
-                         for _ in range(threads)]
+        self._threads = [
+            threading.Thread(target=self._trade, name="background-orders", daemon=True)
+            for _ in range(threads)
+        ]
         for thread in self._threads:
             thread.start()
 
@@ -179,8 +202,9 @@ class BackgroundOrders:
         with self._changed:
             wanted = self._changes + count
             if not self._changed.wait_for(lambda: self._changes >= wanted, timeout):
-                raise AssertionError(f"the background orders made fewer than {count} "
-                                     f"changes within {timeout:.1f} s")
+                raise AssertionError(
+                    f"the background orders made fewer than {count} changes within {timeout:.1f} s"
+                )
 
     def close(self):
         self._stopping.set()
@@ -190,6 +214,7 @@ class BackgroundOrders:
 
 def place_many(base_url, count, threads=8):
     """Place `count` orders as fast as `threads` connections allow; the statuses."""
+
     def place_share(index):
         with ApiClient(base_url) as client:
             share = count // threads + (1 if index < count % threads else 0)

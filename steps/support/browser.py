@@ -9,6 +9,7 @@ deadline passes), so the suite never sleeps.
 
 Also here: a web page on another origin, served from a second local port.
 """
+
 import base64
 import json
 import os
@@ -32,9 +33,15 @@ WINDOW = (1280, 900)
 # The flags recommended for a headless browser in CI: no GPU, no sandbox
 # (containers run as root), nothing fetched from the network by itself.
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--window-size={},{}".format(*WINDOW), "--remote-debugging-port=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size={},{}".format(*WINDOW),
+    "--remote-debugging-port=0",
 ]
 SCREENSHOTS = Path("reports") / "screenshots"
 OTHER_ORIGIN_PAGE = Path(__file__).with_name("other_origin.html")
@@ -42,7 +49,9 @@ OTHER_ORIGIN_PAGE = Path(__file__).with_name("other_origin.html")
 
 def find_chromium():
     """The browser to drive: $CHROMIUM, else chromium on the PATH (None if neither)."""
-    return os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
 
 
 class PageError(AssertionError):
@@ -53,23 +62,36 @@ class Browser:
     """One headless Chromium with a fresh profile, and its one tab."""
 
     def __init__(self, executable):
-        self.profile = tempfile.TemporaryDirectory(prefix="suite-chromium-", ignore_cleanup_errors=True)
+        self.profile = tempfile.TemporaryDirectory(
+            prefix="suite-chromium-", ignore_cleanup_errors=True
+        )
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self._events = []
         self._next_id = 0
         try:
             port = self._debugging_port()
             pages = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=5).json()
-            address = next(target["webSocketDebuggerUrl"] for target in pages if target["type"] == "page")
+            address = next(
+                target["webSocketDebuggerUrl"] for target in pages if target["type"] == "page"
+            )
             # No Origin header: Chromium refuses DevTools clients that send one it does not know.
-            self._socket = websocket.create_connection(address, timeout=COMMAND_TIMEOUT,
-                                                       suppress_origin=True)
+            self._socket = websocket.create_connection(
+                address, timeout=COMMAND_TIMEOUT, suppress_origin=True
+            )
             # The whole window is the page, so screenshots are WIDTH x HEIGHT.
-            self.command("Emulation.setDeviceMetricsOverride", width=WINDOW[0], height=WINDOW[1],
-                         deviceScaleFactor=1, mobile=False)
+            self.command(
+                "Emulation.setDeviceMetricsOverride",
+                width=WINDOW[0],
+                height=WINDOW[1],
+                deviceScaleFactor=1,
+                mobile=False,
+            )
             self.command("Page.enable")
             self.command("Runtime.enable")
         except BaseException:
@@ -90,7 +112,9 @@ class Browser:
                 self.process.wait(timeout=0.1)
             except subprocess.TimeoutExpired:
                 continue
-            raise RuntimeError(f"Chromium exited with status {self.process.returncode}:\n{self.output()}")
+            raise RuntimeError(
+                f"Chromium exited with status {self.process.returncode}:\n{self.output()}"
+            )
         raise RuntimeError(f"Chromium did not open its debugging port within {START_DEADLINE} s")
 
     def output(self):
@@ -146,9 +170,15 @@ class Browser:
             if event["method"] == "Runtime.exceptionThrown":
                 details = event["params"]["exceptionDetails"]
                 errors.append(details.get("exception", {}).get("description") or details["text"])
-            elif event["method"] == "Runtime.consoleAPICalled" and event["params"]["type"] == "error":
-                errors.append(" ".join(str(arg.get("value", arg.get("description")))
-                                       for arg in event["params"]["args"]))
+            elif (
+                event["method"] == "Runtime.consoleAPICalled" and event["params"]["type"] == "error"
+            ):
+                errors.append(
+                    " ".join(
+                        str(arg.get("value", arg.get("description")))
+                        for arg in event["params"]["args"]
+                    )
+                )
         return errors
 
     # -- What the steps use ---------------------------------------------------
@@ -163,18 +193,26 @@ class Browser:
 
     def evaluate(self, expression, timeout=COMMAND_TIMEOUT):
         """The value of a JavaScript expression in the page (a promise is awaited)."""
-        result = self.command("Runtime.evaluate", timeout=timeout + 5, expression=expression,
-                              awaitPromise=True, returnByValue=True)
+        result = self.command(
+            "Runtime.evaluate",
+            timeout=timeout + 5,
+            expression=expression,
+            awaitPromise=True,
+            returnByValue=True,
+        )
         if "exceptionDetails" in result:
             details = result["exceptionDetails"]
-            raise PageError("the page's script failed: "
-                            + (details.get("exception", {}).get("description") or details["text"]))
+            raise PageError(
+                "the page's script failed: "
+                + (details.get("exception", {}).get("description") or details["text"])
+            )
         return result["result"].get("value")
 
     def wait_until(self, condition, timeout, what):
         """Wait in the page until the JavaScript expression `condition` is
         truthy, up to `timeout` seconds; returns its value."""
-        value = self.evaluate(f"""new Promise(resolve => {{
+        value = self.evaluate(
+            f"""new Promise(resolve => {{
             const deadline = performance.now() + {timeout * 1000};
             const check = () => {{
                 let value = null;
@@ -183,18 +221,24 @@ class Browser:
                 else setTimeout(check, 25);
             }};
             check();
-        }})""", timeout=timeout)
+        }})""",
+            timeout=timeout,
+        )
         if value is None:  # (a truthy DOM element comes back as {})
             errors = self.page_errors()
-            raise PageError(f"the page did not show {what} within {timeout:.1f} s"
-                            + (f"; its scripts reported: {errors}" if errors else ""))
+            raise PageError(
+                f"the page did not show {what} within {timeout:.1f} s"
+                + (f"; its scripts reported: {errors}" if errors else "")
+            )
         return value
 
     def screenshot(self, name):
         """Save what the tab shows as reports/screenshots/NAME.png."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        path.write_bytes(base64.b64decode(self.command("Page.captureScreenshot", format="png")["data"]))
+        path.write_bytes(
+            base64.b64decode(self.command("Page.captureScreenshot", format="png")["data"])
+        )
         return path
 
 
@@ -206,7 +250,7 @@ class OtherOriginSite:
         page = OTHER_ORIGIN_PAGE.read_bytes()
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - the name http.server calls
+            def do_GET(self):
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(page)))
@@ -218,8 +262,9 @@ class OtherOriginSite:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="other-origin",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="other-origin", daemon=True
+        )
         self._thread.start()
 
     def page_url(self, api_url):

@@ -1,5 +1,6 @@
 """PyHamcrest matchers for the contract's shapes, so that a failure shows the
 request, the status and the body that came back."""
+
 import math
 import re
 import uuid
@@ -51,10 +52,14 @@ def order_problems(order, stocks=None, quantity=None, order_status=None):
     if not is_number(order.get("quantity")):
         problems.append("quantity is not a finite number")
     if order.get("orderStatus") not in STATUSES:
-        problems.append(f"orderStatus {order.get('orderStatus')!r} is not one of {sorted(STATUSES)}")
+        problems.append(
+            f"orderStatus {order.get('orderStatus')!r} is not one of {sorted(STATUSES)}"
+        )
     for field in ("createdAt", "updatedAt"):
         if not TIMESTAMP.match(str(order.get(field))):
-            problems.append(f"{field} {order.get(field)!r} is not ISO 8601 UTC with microseconds and Z")
+            problems.append(
+                f"{field} {order.get(field)!r} is not ISO 8601 UTC with microseconds and Z"
+            )
     if stocks is not None and order.get("stocks") != stocks:
         problems.append(f"stocks is {order.get('stocks')!r}, not {stocks!r} as sent")
     if quantity is not None and order.get("quantity") != quantity:
@@ -76,7 +81,9 @@ def event_problems(event_data, numbered=False):
     if numbered and not is_positive_integer(event_data.get("seq")):
         problems.append(f"seq {event_data.get('seq')!r} is not a positive integer")
     if not TIMESTAMP.match(str(event_data.get("timestamp"))):
-        problems.append(f"timestamp {event_data.get('timestamp')!r} is not ISO 8601 UTC with microseconds and Z")
+        problems.append(
+            f"timestamp {event_data.get('timestamp')!r} is not ISO 8601 UTC with microseconds and Z"
+        )
     if not is_number(event_data.get("quantity")):
         problems.append("quantity is not a finite number")
     return problems
@@ -106,7 +113,8 @@ class _Answered(BaseMatcher):
 
     def describe_mismatch(self, reply, mismatch_description):
         mismatch_description.append_text(
-            "; ".join(self._problems(reply)) + "\n     the answer: " + reply.describe())
+            "; ".join(self._problems(reply)) + "\n     the answer: " + reply.describe()
+        )
 
 
 def _json_body(reply):
@@ -126,6 +134,7 @@ def answered_with_order(status, **expected):
     def check(reply):
         body, problems = _json_body(reply)
         return problems or [f"the order {problem}" for problem in order_problems(body, **expected)]
+
     details = ", ".join(f"{name} {value!r}" for name, value in expected.items())
     return _Answered(status, check, f"with an order ({details})" if details else "with an order")
 
@@ -137,6 +146,7 @@ def answered_with_json(status):
 def answered_with_error(status, naming=None):
     """The contract's error shape: {"code": status, "message": "..."}; the
     message names `naming` (case-insensitive) when given."""
+
     def check(reply):
         body, problems = _json_body(reply)
         if problems:
@@ -151,6 +161,7 @@ def answered_with_error(status, naming=None):
         elif naming and naming.lower() not in message.lower():
             problems.append(f"the message does not name {naming!r}")
         return problems
+
     suffix = f" whose message names {naming!r}" if naming else ""
     return _Answered(status, check, f"with an error {{code, message}}{suffix}")
 

@@ -1,4 +1,5 @@
 """The delay ranges the suite expects from the server under test."""
+
 import os
 from dataclasses import dataclass
 

@@ -5,6 +5,7 @@ one that stops reading; websocket-client answers the pings while it reads)
 and stores each frame with its arrival time on the monotonic clock. Steps
 wait on the store with deadlines instead of sleeping.
 """
+
 import json
 import threading
 import time
@@ -75,11 +76,14 @@ class FeedListener:
         try:
             self._socket = websocket.create_connection(url, timeout=HANDSHAKE_TIMEOUT, **handshake)
         except websocket.WebSocketBadStatusException as refusal:
-            raise FeedRefused(url, refusal.status_code, refusal.resp_headers,
-                              refusal.resp_body) from None
+            raise FeedRefused(
+                url, refusal.status_code, refusal.resp_headers, refusal.resp_body
+            ) from None
         except (OSError, websocket.WebSocketException) as error:
             # One line, as for a request the server does not answer (api.py).
-            raise AssertionError(f"the feed {url} could not be opened: {handshake_failure(error)}") from None
+            raise AssertionError(
+                f"the feed {url} could not be opened: {handshake_failure(error)}"
+            ) from None
         self._socket.settimeout(READ_POLL)
         self._reader = threading.Thread(target=self._read, name="feed-listener", daemon=True)
         self._reader.start()
@@ -98,9 +102,10 @@ class FeedListener:
                 self._record(frame)
         except (websocket.WebSocketConnectionClosedException, ConnectionError) as error:
             if not self._stopping:
-                self._record_error(f"the connection dropped without a close frame: {error!r}",
-                                   "dropped")
-        except Exception as error:  # noqa: BLE001 - reported to the waiting step
+                self._record_error(
+                    f"the connection dropped without a close frame: {error!r}", "dropped"
+                )
+        except Exception as error:
             if not self._stopping:
                 self._record_error(f"the feed failed: {error!r}", "failed")
         finally:
@@ -128,7 +133,7 @@ class FeedListener:
         self._stopping = True
         try:
             self._socket.send_close()
-        except Exception:  # noqa: BLE001 - the connection may already be gone
+        except Exception:
             pass
         self._reader.join(timeout=READ_POLL + 1)
 
@@ -136,15 +141,22 @@ class FeedListener:
 
     def seqs(self):
         """The `seq` of every event received, in arrival order."""
-        return [event.data.get("seq") if isinstance(event.data, dict) else None
-                for event in self.events()]
+        return [
+            event.data.get("seq") if isinstance(event.data, dict) else None
+            for event in self.events()
+        ]
 
     def wait_for_seq(self, seq, timeout):
         """Wait until the event numbered `seq` (or a later one) has arrived."""
         return self.wait_for(
-            lambda event: isinstance(event.data, dict) and isinstance(event.data.get("seq"), int)
-            and event.data["seq"] >= seq,
-            timeout, f"the event numbered {seq}")
+            lambda event: (
+                isinstance(event.data, dict)
+                and isinstance(event.data.get("seq"), int)
+                and event.data["seq"] >= seq
+            ),
+            timeout,
+            f"the event numbered {seq}",
+        )
 
     def events(self, predicate=lambda event: True):
         with self._changed:
@@ -175,13 +187,16 @@ class FeedListener:
                     raise AssertionError(
                         f"the feed did not report {what} within {timeout:.1f} s"
                         + (f" ({self._error})" if self._error else "")
-                        + f"; it reported: {self._describe(self._events)}")
+                        + f"; it reported: {self._describe(self._events)}"
+                    )
                 self._changed.wait(remaining)
 
     def wait_for_status(self, order_id, status, timeout):
         return self.wait_for(
             lambda event: event.order_id == order_id and event.status == status,
-            timeout, f"order {order_id} as {status}")
+            timeout,
+            f"order {order_id} as {status}",
+        )
 
     def wait_for_all(self, order_ids, status, timeout):
         """One matching event per order id (the first of each)."""
@@ -200,7 +215,8 @@ class FeedListener:
                     raise AssertionError(
                         f"the feed reported {status} for only {len(found)} of "
                         f"{len(wanted)} orders within {timeout:.1f} s"
-                        + (f" ({self._error})" if self._error else ""))
+                        + (f" ({self._error})" if self._error else "")
+                    )
                 self._changed.wait(remaining)
 
     def watch_until(self, deadline, predicate):

@@ -1,15 +1,16 @@
 """Reading a web page as a browser does: what it loads, what it links to,
 and the text a person sees without scripts."""
+
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 
 @dataclass
 class Page:
-    scripts: list = field(default_factory=list)      # <script src>
+    scripts: list = field(default_factory=list)  # <script src>
     stylesheets: list = field(default_factory=list)  # <link rel="stylesheet" href>
-    links: dict = field(default_factory=dict)        # <a href> -> its text
-    text: str = ""                                   # what shows without scripts
+    links: dict = field(default_factory=dict)  # <a href> -> its text
+    text: str = ""  # what shows without scripts
 
 
 class _Reader(HTMLParser):

@@ -1,5 +1,6 @@
 """Starting and stopping the platform's processes (the suite never imports
 them: it runs `python -m ...` as a user would)."""
+
 import os
 import shutil
 import socket
@@ -44,10 +45,21 @@ class LocalServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "trading_server", "--host", "127.0.0.1",
-             "--port", str(self.port), *extra_args],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
-            env=env)
+            [
+                sys.executable,
+                "-m",
+                "trading_server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                *extra_args,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
 
     def wait_until_healthy(self):
         deadline = time.monotonic() + START_DEADLINE
@@ -62,10 +74,12 @@ class LocalServer:
                 self.process.wait(timeout=0.1)
             except subprocess.TimeoutExpired:
                 continue
-            raise RuntimeError(f"the server exited with status {self.process.returncode}:\n"
-                               + self.output())
-        raise RuntimeError(f"the server did not answer /health within {START_DEADLINE} s:\n"
-                           + self.output())
+            raise RuntimeError(
+                f"the server exited with status {self.process.returncode}:\n" + self.output()
+            )
+        raise RuntimeError(
+            f"the server did not answer /health within {START_DEADLINE} s:\n" + self.output()
+        )
 
     def output(self):
         self.log.seek(0)
@@ -84,8 +98,10 @@ class ReportsServer(LocalServer):
         self.root = tempfile.TemporaryDirectory()
         reports_dir = os.path.join(self.root.name, "reports")
         os.mkdir(reports_dir)
-        for folder, name, content in ((reports_dir, report_name, report_content),
-                                      (self.root.name, outside_name, outside_content)):
+        for folder, name, content in (
+            (reports_dir, report_name, report_content),
+            (self.root.name, outside_name, outside_content),
+        ):
             with open(os.path.join(folder, name), "w", encoding="utf-8") as file:
                 file.write(content)
         super().__init__("--reports-dir", reports_dir, env=env)
@@ -110,15 +126,33 @@ class RedisServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            [self.EXECUTABLE, "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.directory.name, "--appendonly", "yes", "--save", "",
-             "--daemonize", "no", "--logfile", "redis.log"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                self.EXECUTABLE,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                self.directory.name,
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--daemonize",
+                "no",
+                "--logfile",
+                "redis.log",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + START_DEADLINE
         while not self._answers_ping():
             if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError(f"redis-server did not start on port {self.port}:\n"
-                                   + self.output())
+                raise RuntimeError(
+                    f"redis-server did not start on port {self.port}:\n" + self.output()
+                )
             try:
                 self.process.wait(timeout=0.05)  # the pause between attempts
             except subprocess.TimeoutExpired:
@@ -134,8 +168,9 @@ class RedisServer:
 
     def output(self):
         try:
-            with open(os.path.join(self.directory.name, "redis.log"), encoding="utf-8",
-                      errors="replace") as log:
+            with open(
+                os.path.join(self.directory.name, "redis.log"), encoding="utf-8", errors="replace"
+            ) as log:
                 return log.read()
         except OSError:
             return ""
@@ -151,8 +186,14 @@ class RedisServer:
 
 def run_to_exit(args, env, timeout=START_DEADLINE):
     """Run a command that is expected to stop by itself."""
-    return subprocess.run([sys.executable, *args], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, *args],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def clean_environment(**variables):
@@ -169,9 +210,15 @@ class OutputWatcher:
         self.lines = []
         self._changed = threading.Condition()
         self.process = subprocess.Popen(
-            [sys.executable, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
-            env=env)
+            [sys.executable, *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=env,
+        )
         self._reader = threading.Thread(target=self._read, name="output-watcher", daemon=True)
         self._reader.start()
 
@@ -190,8 +237,9 @@ class OutputWatcher:
                         return line
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise AssertionError(f"no line {what} within {timeout:.0f} s; "
-                                         f"the output was: {self.lines!r}")
+                    raise AssertionError(
+                        f"no line {what} within {timeout:.0f} s; the output was: {self.lines!r}"
+                    )
                 self._changed.wait(remaining)
 
     def stop(self):
@@ -240,5 +288,6 @@ def start_watcher(context, url):
 def start_following_watcher(context, url):
     start_watcher(context, url)
     # This watcher announces its connection; events before that would be missed.
-    context.watcher.wait_for_line(lambda line: "connected" in line.lower(), WATCHER_DEADLINE,
-                                  "announcing the connection")
+    context.watcher.wait_for_line(
+        lambda line: "connected" in line.lower(), WATCHER_DEADLINE, "announcing the connection"
+    )

@@ -9,6 +9,7 @@ drops the steps a failure left unrun and hides every detail behind links.
 (registered as `html` in behave.ini); `RUN` carries what the hooks know about
 the run (which server, which delays) into the report's header.
 """
+
 import base64
 import html
 import json
@@ -70,6 +71,7 @@ body { font-size: 14px; }
 @dataclass
 class RunDescription:
     """What the hooks know about the run, for the report's header."""
+
     server: str = "not known yet"
     expected: str = ""
     stopped: str = ""  # why the run stopped before its first scenario, if it did
@@ -97,8 +99,14 @@ def _paragraphs(statement):
         return [lines]
     paragraphs, current, position = [], [], statement.location.line
     for line in lines:
-        found = next((index for index in range(position, len(source))
-                      if source[index].strip() == line.strip()), None)
+        found = next(
+            (
+                index
+                for index in range(position, len(source))
+                if source[index].strip() == line.strip()
+            ),
+            None,
+        )
         if found is not None:
             if current and not all(source[index].strip() for index in range(position, found)):
                 paragraphs.append(current)
@@ -117,9 +125,12 @@ def _failure_text(step_or_scenario):
         return step_or_scenario.error_message or "failed", ""
     if isinstance(error, AssertionError):
         return str(error).strip("\n") or step_or_scenario.error_message, ""
-    frames = [frame for frame in traceback.extract_tb(step_or_scenario.exc_traceback)
-              if Path(frame.filename).resolve().is_relative_to(SUITE_ROOT)
-              and "site-packages" not in frame.filename]
+    frames = [
+        frame
+        for frame in traceback.extract_tb(step_or_scenario.exc_traceback)
+        if Path(frame.filename).resolve().is_relative_to(SUITE_ROOT)
+        and "site-packages" not in frame.filename
+    ]
     headline = f"{type(error).__name__}: {error}"
     if (step_or_scenario.error_message or "").startswith("HOOK-ERROR"):
         headline = step_or_scenario.error_message.splitlines()[0]  # names the hook
@@ -160,10 +171,12 @@ class HtmlReport(HTMLFormatter):
         self.all_features.append(feature)
         self.current_feature = ET.SubElement(self.suite, "div", {"class": "feature"})
         if feature.tags:
-            ET.SubElement(self.current_feature, "span", {"class": "tag"}).text = \
-                "@" + ", @".join(feature.tags)
-        ET.SubElement(ET.SubElement(self.current_feature, "h2"), "span", {"class": "val"}).text = \
-            f"{feature.keyword}: {feature.name}"
+            ET.SubElement(self.current_feature, "span", {"class": "tag"}).text = "@" + ", @".join(
+                feature.tags
+            )
+        ET.SubElement(
+            ET.SubElement(self.current_feature, "h2"), "span", {"class": "val"}
+        ).text = f"{feature.keyword}: {feature.name}"
         if feature.description:
             description = ET.SubElement(self.current_feature, "div", {"class": "description"})
             for paragraph in _paragraphs(feature):
@@ -173,8 +186,10 @@ class HtmlReport(HTMLFormatter):
     def background(self, background):
         """Shown once, under its feature; its steps run, and show, in every scenario."""
         element = ET.SubElement(self.current_feature, "div", {"class": "background"})
-        ET.SubElement(element, "h3").text = f"{background.keyword}: {background.name}".rstrip(": ") + \
-            " (run before every scenario of this feature)"
+        ET.SubElement(element, "h3").text = (
+            f"{background.keyword}: {background.name}".rstrip(": ")
+            + " (run before every scenario of this feature)"
+        )
         steps = ET.SubElement(element, "ol")
         for step in background.steps:
             ET.SubElement(steps, "li").text = f"{step.keyword} {step.name}"
@@ -199,7 +214,7 @@ class HtmlReport(HTMLFormatter):
         scenario, self.last_scenario = self.last_scenario, None
         if scenario is None:
             return
-        for step in list(scenario.all_steps)[self.steps_drawn:]:
+        for step in list(scenario.all_steps)[self.steps_drawn :]:
             self._draw_not_run(step)
         status = scenario.status
         if status.has_failed():
@@ -232,7 +247,7 @@ class HtmlReport(HTMLFormatter):
         text.set("class", "step val")
         name, start = self.actual["name"], 0
         for argument in match.arguments:
-            ET.SubElement(text, "span").text = name[start:argument.start]
+            ET.SubElement(text, "span").text = name[start : argument.start]
             ET.SubElement(text, "b").text = argument.original
             start = argument.end
         ET.SubElement(text, "span").text = name[start:]
@@ -288,16 +303,22 @@ class HtmlReport(HTMLFormatter):
         else:
             # behave passes bytes; behave-html-formatter expected base64 text.
             encoded = base64.b64encode(data).decode("ascii") if isinstance(data, bytes) else data
-            ET.SubElement(holder, "img", {"src": f"data:{mime_type};base64,{encoded}",
-                                          "alt": caption or "attached image"})
+            ET.SubElement(
+                holder,
+                "img",
+                {"src": f"data:{mime_type};base64,{encoded}", "alt": caption or "attached image"},
+            )
 
     # -- The header, written once the run is over ---------------------------
 
     def close(self):
         self._finish_scenario()
         self.totals.compute_summary_sums()
-        counts = {"features": self.totals.feature_summary, "scenarios": self.totals.scenario_summary,
-                  "steps": self.totals.step_summary}
+        counts = {
+            "features": self.totals.feature_summary,
+            "scenarios": self.totals.scenario_summary,
+            "steps": self.totals.step_summary,
+        }
         self._fill_header(counts)
         self.stream.write("<!DOCTYPE html>")
         self.stream.write(ET.tostring(self.html, encoding="unicode", method="html"))
@@ -307,31 +328,44 @@ class HtmlReport(HTMLFormatter):
         took = time.monotonic() - self.started_clock
         started = self.started.strftime("%Y-%m-%d %H:%M UTC")
         self.html.find("head/title").text = f"{self.title}, {started}"
-        for text in (f"Started {started}, took {_duration_text(took)}",
-                     f"Server: {RUN.server}",
-                     f"Expected {RUN.expected}" if RUN.expected else ""):
+        for text in (
+            f"Started {started}, took {_duration_text(took)}",
+            f"Server: {RUN.server}",
+            f"Expected {RUN.expected}" if RUN.expected else "",
+        ):
             if text:
                 ET.SubElement(self.run_info, "p").text = text
 
         format_summary = select_format_summary_by_name(self.totals.output_format)
-        for element, kind in ((self.current_feature_totals, "feature"), (self.scenario_totals, "scenario"),
-                              (self.step_totals, "step")):
+        for element, kind in (
+            (self.current_feature_totals, "feature"),
+            (self.scenario_totals, "scenario"),
+            (self.step_totals, "step"),
+        ):
             element.text = format_summary(kind, counts[kind + "s"]).strip()
         self.duration.text = ""
-        machine_readable = {kind: {status: count for status, count in summary.items() if count}
-                            for kind, summary in counts.items()}
-        ET.SubElement(self.header, "script", {"type": "application/json", "id": "totals-data"}).text = \
-            json.dumps(machine_readable)
+        machine_readable = {
+            kind: {status: count for status, count in summary.items() if count}
+            for kind, summary in counts.items()
+        }
+        ET.SubElement(
+            self.header, "script", {"type": "application/json", "id": "totals-data"}
+        ).text = json.dumps(machine_readable)
 
         not_run = counts["scenarios"].get(Status.untested.name, 0)
-        troubled = any(count for kind in counts.values() for status, count in kind.items()
-                       if status not in ("all", Status.passed.name, Status.skipped.name))
+        troubled = any(
+            count
+            for kind in counts.values()
+            for status, count in kind.items()
+            if status not in ("all", Status.passed.name, Status.skipped.name)
+        )
         if troubled or RUN.stopped:
             self.header.set("class", "failed")
         if RUN.stopped or not_run:
             ET.SubElement(self.run_info, "p").text = (
                 f"The run stopped early: {RUN.stopped or 'see the console'}; "
-                f"{not_run} scenarios were not run.")
+                f"{not_run} scenarios were not run."
+            )
         if self.failing:
             ET.SubElement(self.run_info, "p").text = f"Failing scenarios ({len(self.failing)}):"
             listing = ET.SubElement(self.run_info, "ol", id="failing")
@@ -342,6 +376,7 @@ class HtmlReport(HTMLFormatter):
 def histogram_svg(values, expected, title, bin_width=0.1):
     """A small standalone SVG histogram of `values` (seconds), with the
     `expected` (low, high) range shaded, for context.attach("image/svg+xml")."""
+
     def bin_of(seconds):
         return math.floor(round(seconds / bin_width, 6))  # 2.9 / 0.1 is 28.999999999999996
 
@@ -372,19 +407,29 @@ def histogram_svg(values, expected, title, bin_width=0.1):
     ]
     for index, count in enumerate(counts):
         if count:
-            parts.append(f'<rect x="{left + index * bar_width + 1:.1f}" y="{y(count):.1f}" '
-                         f'width="{bar_width - 2:.1f}" height="{top + plot_height - y(count):.1f}" '
-                         f'fill="#1565c0"><title>{count}</title></rect>')
-    parts.append(f'<line x1="{left}" y1="{top + plot_height}" x2="{width - right}" '
-                 f'y2="{top + plot_height}" stroke="#333"/>')
+            parts.append(
+                f'<rect x="{left + index * bar_width + 1:.1f}" y="{y(count):.1f}" '
+                f'width="{bar_width - 2:.1f}" height="{top + plot_height - y(count):.1f}" '
+                f'fill="#1565c0"><title>{count}</title></rect>'
+            )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_height}" x2="{width - right}" '
+        f'y2="{top + plot_height}" stroke="#333"/>'
+    )
     for tick in range(math.ceil(first * bin_width * 2), math.floor((last + 1) * bin_width * 2) + 1):
         seconds = tick / 2
-        parts.append(f'<text x="{x(seconds):.1f}" y="{top + plot_height + 16}" '
-                     f'text-anchor="middle">{seconds:g} s</text>')
+        parts.append(
+            f'<text x="{x(seconds):.1f}" y="{top + plot_height + 16}" '
+            f'text-anchor="middle">{seconds:g} s</text>'
+        )
     for count in (0, tallest):
-        parts.append(f'<text x="{left - 6}" y="{y(count) + 4:.1f}" text-anchor="end">{count}</text>')
-    parts.append(f'<text x="{left + plot_width / 2:.1f}" y="{height - 4}" text-anchor="middle" '
-                 f'fill="#555">orders per {bin_width:g} s</text>')
+        parts.append(
+            f'<text x="{left - 6}" y="{y(count) + 4:.1f}" text-anchor="end">{count}</text>'
+        )
+    parts.append(
+        f'<text x="{left + plot_width / 2:.1f}" y="{height - 4}" text-anchor="middle" '
+        f'fill="#555">orders per {bin_width:g} s</text>'
+    )
     parts.append("</svg>")
     return "\n".join(parts)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
 
 __all__ = [
-    "Event", "EventListener", "KeyClaim", "Store", "StoredAnswer", "StoreUnavailable",
+    "Event",
+    "EventListener",
+    "KeyClaim",
+    "Store",
+    "StoreUnavailable",
+    "StoredAnswer",
     "open_store",
 ]
 

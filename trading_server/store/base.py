@@ -12,9 +12,10 @@ timers or WebSocket clients.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
-from ..orders import Order
+from ..model import Order
 
 
 class Event(NamedTuple):

@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict, deque
 from itertools import islice
 
-from ..orders import Order, OrderNotCancellable, OrderNotFound, OrderStatus
+from ..model import Order, OrderNotCancellable, OrderNotFound, OrderStatus
 from .base import Event, EventListener, KeyClaim, Store, StoredAnswer
 
 #: The contract's minimum: the latest 10,000 events can be replayed.
@@ -77,7 +77,9 @@ class MemoryStore(Store):
         oldest = self._events[0][0]
         # Retained seqs are consecutive, so the first wanted one's place is known.
         start = max(seq + 1 - oldest, 0)
-        return [Event(number, Order._make(order)) for number, order in islice(self._events, start, None)]
+        return [
+            Event(number, Order._make(order)) for number, order in islice(self._events, start, None)
+        ]
 
     async def claim_key(self, key: str, fingerprint: str, ttl: float) -> str | StoredAnswer:
         now = time.monotonic()

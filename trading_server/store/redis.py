@@ -41,7 +41,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..orders import Order, OrderNotCancellable, OrderNotFound
+from ..model import Order, OrderNotCancellable, OrderNotFound
 from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
 
 log = logging.getLogger("trading_server.store")
@@ -150,8 +150,9 @@ class _Pipeliner:
     """Sends the scripts called during one round of the event loop as one
     pipeline, and hands each caller its own answer (or its own error)."""
 
-    def __init__(self, redis: aioredis.Redis, sources: dict[str, str],
-                 connections: asyncio.Semaphore) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, sources: dict[str, str], connections: asyncio.Semaphore
+    ) -> None:
         self._redis = redis
         self._sources = sources
         self._shas = {name: redis.register_script(source).sha for name, source in sources.items()}
@@ -174,15 +175,16 @@ class _Pipeliner:
         batch, self._queued = self._queued, []
         try:
             results = await self._run(command for command, _ in batch)
-            unloaded = [index for index, result in enumerate(results)
-                        if isinstance(result, NoScriptError)]
+            unloaded = [
+                index for index, result in enumerate(results) if isinstance(result, NoScriptError)
+            ]
             if unloaded:
                 # A Redis restarted since this process loaded the scripts:
                 # those commands did not run. Load the scripts and send them again.
                 await self._load_scripts()
                 for index, result in zip(unloaded, await self._run(batch[i][0] for i in unloaded)):
                     results[index] = result
-        except Exception as error:  # noqa: BLE001 - every caller must hear of it
+        except Exception as error:
             for _, answer in batch:
                 if not answer.done():
                     answer.set_exception(error)
@@ -200,11 +202,10 @@ class _Pipeliner:
                 answer.set_result(result)
 
     async def _run(self, commands) -> list:
-        async with self._connections:
-            async with self._redis.pipeline(transaction=False) as pipeline:
-                for command in commands:
-                    pipeline.execute_command(*command)
-                return await pipeline.execute(raise_on_error=False)
+        async with self._connections, self._redis.pipeline(transaction=False) as pipeline:
+            for command in commands:
+                pipeline.execute_command(*command)
+            return await pipeline.execute(raise_on_error=False)
 
     async def _load_scripts(self) -> None:
         async with self._connections:
@@ -230,9 +231,7 @@ class RedisStore(Store):
     shared = True
 
     def __init__(self, url: str) -> None:
-        self._keys = {
-            name: PREFIX + name for name in ("orders", "created", "due", "seq", "events")
-        }
+        self._keys = {name: PREFIX + name for name in ("orders", "created", "due", "seq", "events")}
         # No retries: a command whose answer was lost may have run, and
         # running a transition twice would turn its win into a refusal.
         options = dict(
@@ -247,10 +246,19 @@ class RedisStore(Store):
         self._follower_redis = aioredis.from_url(
             url, socket_timeout=FOLLOW_BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options
         )
-        self._scripts = _Pipeliner(self._redis, {
-            "add": _ADD, "change": _CHANGE, "get": _GET, "all": _ALL,
-            "claim_due": _CLAIM_DUE, "claim_key": _CLAIM_KEY, "settle_key": _SETTLE_KEY,
-        }, self._connections)
+        self._scripts = _Pipeliner(
+            self._redis,
+            {
+                "add": _ADD,
+                "change": _CHANGE,
+                "get": _GET,
+                "all": _ALL,
+                "claim_due": _CLAIM_DUE,
+                "claim_key": _CLAIM_KEY,
+                "settle_key": _SETTLE_KEY,
+            },
+            self._connections,
+        )
         self._listeners: list[EventListener] = []
         self._follower: asyncio.Task | None = None
         self._outage: str | None = None  # why Redis is unreachable, while it is
@@ -298,9 +306,7 @@ class RedisStore(Store):
 
     async def all(self) -> tuple[list[Order], int]:
         seq, *pairs = await self._script("all", ("orders", "created", "seq"), ())
-        orders = [
-            _decode(pairs[i].decode(), pairs[i + 1]) for i in range(0, len(pairs), 2)
-        ]
+        orders = [_decode(pairs[i].decode(), pairs[i + 1]) for i in range(0, len(pairs), 2)]
         return orders, int(seq)
 
     async def change(self, order_id: str, status: str, updated_at: str) -> Event:
@@ -433,7 +439,8 @@ class RedisStore(Store):
         if seq < last_seq:
             log.warning(
                 "Redis lost its data: events are numbered from %d again (this process saw %d)",
-                seq + 1, last_seq,
+                seq + 1,
+                last_seq,
             )
             return 0
         return last_seq
