@@ -18,6 +18,7 @@ from .idempotency import (
     fingerprint,
     parse_key,
 )
+from .listing import InvalidQuery, answer_list, first_page, parse_query
 from .model import OrderNotCancellable, OrderNotFound
 from .responses import error, json
 from .store import KeyClaim, StoredAnswer
@@ -118,8 +119,13 @@ def _answer_to_retry(claim: str | StoredAnswer) -> HTTPResponse:
 @orders.get("/orders")
 @delayed
 async def list_orders(request: Request):
-    orders_now, seq = await request.app.ctx.book.all()
-    return json([order.to_json() for order in orders_now], headers={FEED_SEQ: str(seq)})
+    book = request.app.ctx.book
+    try:
+        query = parse_query(request)
+        page = await first_page(book, query)
+    except InvalidQuery as problem:
+        return error(400, str(problem))
+    return await answer_list(request, book, query, page, {FEED_SEQ: str(page.seq)})
 
 
 @orders.get("/orders/<order_id:str>")

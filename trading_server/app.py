@@ -81,7 +81,7 @@ def create_app(settings: Settings) -> Sanic:
     app.ctx.extensions = []
     app.blueprint(orders)
     app.blueprint(feed)
-    app.ctx.extensions += ["sequence", "idempotency"]
+    app.ctx.extensions += ["sequence", "idempotency", "paging"]
     app.blueprint(docs)
     app.blueprint(pages)
     app.blueprint(live)
@@ -95,7 +95,7 @@ def create_app(settings: Settings) -> Sanic:
 
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
-        app.ctx.store = open_store(settings.store)
+        app.ctx.store = open_store(settings.store, settings.max_orders, settings.max_keys)
         await app.ctx.store.open()
         # Per process: each worker has a generator (and a stream) of its own.
         app.ctx.randomness = Randomness(settings.seed)

@@ -21,7 +21,7 @@ from .responses import error
 
 ANY_ORIGIN = "*"
 ALLOWED_HEADERS = "Content-Type, Idempotency-Key"
-EXPOSED_HEADERS = "Location, Feed-Seq, Idempotent-Replayed, Retry-After"
+EXPOSED_HEADERS = "Location, Feed-Seq, Idempotent-Replayed, Retry-After, Link"
 # Seconds a browser may reuse a preflight's answer instead of asking again.
 PREFLIGHT_MAX_AGE = "600"
 

@@ -15,7 +15,7 @@ from .model import Order, OrderNotCancellable, OrderStatus, utc_timestamp
 
 if TYPE_CHECKING:
     from .randomness import DelayRange, Randomness
-    from .store import Store
+    from .store import OrderPage, Store
 
 
 PlacementListener = Callable[[Order, float], None]
@@ -54,9 +54,9 @@ class OrderBook:
         """The order and the `seq` of the latest event the answer reflects."""
         return await self._store.get(order_id)
 
-    async def all(self) -> tuple[list[Order], int]:
-        """Every order, oldest first, and the `seq` of the latest event it reflects."""
-        return await self._store.all()
+    async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
+        """A page of the retained orders, oldest first (`Store.page`)."""
+        return await self._store.page(status, after, limit)
 
     async def cancel(self, order_id: str) -> Order:
         """Raises `OrderNotFound`, or `OrderNotCancellable` unless it is `PENDING`."""

@@ -21,6 +21,11 @@ from .randomness import DelayRange
 
 T = TypeVar("T")
 
+#: Orders kept by default: about 60 MB in the memory store (and as much
+#: again for as many idempotency keys), about 50 MB in Redis; at 100 orders
+#: a second, the last quarter of an hour (docs/long-running.md).
+DEFAULT_MAX_ORDERS = 100_000
+
 
 class SettingError(ValueError):
     """A setting's value cannot be used."""
@@ -93,6 +98,12 @@ def _workers(text: str) -> int:
     return int(text)
 
 
+def _max_orders(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise ValueError(f"expected a whole number of orders, 1 or more, got {text!r}")
+    return int(text)
+
+
 def _directory(text: str) -> Path:
     path = Path(text)
     if not path.is_dir():
@@ -141,6 +152,14 @@ _OPTIONS = {
         "N",
         "server processes; more than 1 needs a shared store (--store redis://...)",
     ),
+    "max_orders": _Option(
+        "--max-orders",
+        "TRADING_MAX_ORDERS",
+        str(DEFAULT_MAX_ORDERS),
+        "N",
+        "orders kept at most (and idempotency keys): past it the oldest final orders "
+        "are forgotten, never a pending one",
+    ),
     "reports_dir": _Option(
         "--reports-dir",
         "TRADING_REPORTS_DIR",
@@ -181,11 +200,17 @@ class Settings:
     execution_delay: DelayRange = DelayRange(1.5, 3.0)
     store: str = "memory"
     workers: int = 1
+    max_orders: int = DEFAULT_MAX_ORDERS
     reports_dir: Path | None = None
     cors_origins: tuple[str, ...] = ("*",)
     seed: int | None = None
     faults: FaultSpec = FaultSpec()
     quiet: bool = False
+
+    @property
+    def max_keys(self) -> int:
+        """Idempotency keys kept at most: as many as orders, each answered one."""
+        return self.max_orders
 
     @classmethod
     def from_command_line(
@@ -218,6 +243,7 @@ class Settings:
             execution_delay=value("execution_delay", DelayRange.parse),
             store=value("store", _store_url),
             workers=value("workers", _workers),
+            max_orders=value("max_orders", _max_orders),
             reports_dir=value("reports_dir", _directory),
             cors_origins=value("cors_origins", _origins),
             seed=value("seed", _seed),

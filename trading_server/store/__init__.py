@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
+from .paging import MAX_PAGE, OrderPage
 
 __all__ = [
+    "MAX_PAGE",
     "Event",
     "EventListener",
     "KeyClaim",
+    "OrderPage",
     "Store",
     "StoreUnavailable",
     "StoredAnswer",
@@ -15,14 +18,15 @@ __all__ = [
 ]
 
 
-def open_store(url: str) -> Store:
-    """`memory` (one process) or `redis://host:port/db` (shared)."""
+def open_store(url: str, max_orders: int, max_keys: int) -> Store:
+    """`memory` (one process) or `redis://host:port/db` (shared), keeping at
+    most `max_orders` orders and `max_keys` idempotency keys."""
     if url == "memory":
         from .memory import MemoryStore
 
-        return MemoryStore()
+        return MemoryStore(max_orders, max_keys)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisStore
 
-        return RedisStore(url)
+        return RedisStore(url, max_orders, max_keys)
     raise ValueError(f"expected memory or redis://host:port/db, got {url!r}")

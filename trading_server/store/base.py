@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..model import Order
+from .paging import MAX_PAGE, OrderPage
 
 
 class Event(NamedTuple):
@@ -52,6 +53,10 @@ class StoreUnavailable(Exception):
 
 
 class Store(ABC):
+    """Keeps orders, at most `max_orders` of them (retention: the oldest
+    final ones are forgotten first, never a pending one), and at most
+    `max_keys` idempotency keys."""
+
     #: True when several processes may share the store (`--workers N` > 1).
     shared: bool = False
 
@@ -90,10 +95,25 @@ class Store(ABC):
         """
 
     @abstractmethod
+    async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
+        """Up to `limit` (at most `MAX_PAGE`) retained orders, oldest first by
+        creation, with `status` (any when `None`), created after `after`:
+        an order id, or a page's `last` (which needs no order kept), or
+        `None` for from the oldest. A consistent snapshot.
+
+        Raises `OrderNotFound` when `after` is an id of no retained order.
+        """
+
     async def all(self) -> tuple[list[Order], int]:
-        """Every order, oldest first by the creation order the store
-        assigned, and the `seq` of the latest event the list reflects
-        (`0` before any): a consistent snapshot."""
+        """Every retained order, oldest first, page by page, and the `seq` of
+        the first page: the list reflects every event up to it (and maybe
+        later ones, as pages are read one after another)."""
+        first = page = await self.page(None, None, MAX_PAGE)
+        orders = list(page.orders)
+        while page.more:
+            page = await self.page(None, page.last, MAX_PAGE)
+            orders += page.orders
+        return orders, first.seq
 
     @abstractmethod
     async def change(self, order_id: str, status: str, updated_at: str) -> Event:

@@ -9,6 +9,11 @@ on the way out.
 
 Nothing here awaits: each method runs to completion in one go, which is
 what makes a change atomic in a single event loop.
+
+Retention: past `max_orders`, the oldest final order (by creation) is
+forgotten, one for each order over; pending orders never are. Indexes per
+status, sorted by creation number (`paging.CreationIndex`), find that order
+and serve the pages without walking the whole book.
 """
 
 from __future__ import annotations
@@ -19,13 +24,10 @@ from itertools import islice
 
 from ..model import Order, OrderNotCancellable, OrderNotFound, OrderStatus
 from .base import Event, EventListener, KeyClaim, Store, StoredAnswer
+from .paging import CreationIndex, OrderPage
 
 #: The contract's minimum: the latest 10,000 events can be replayed.
 RETAINED_EVENTS = 10_000
-#: Idempotency keys remembered at most; past it the oldest go first, even
-#: inside their 24 hours, so that a flood of keys cannot exhaust memory.
-#: Measured at about 810 bytes each (a UUID key, its 201 answer): ~200 MB.
-MAX_KEYS = 250_000
 #: A claim is settled when its request is answered, at most a few seconds
 #: later; one still open after this (a bug, never a dead process here) is
 #: freed rather than kept forever.
@@ -33,14 +35,20 @@ UNSETTLED_CLAIM_SECONDS = 60.0
 
 
 class MemoryStore(Store):
-    def __init__(self, retained_events: int = RETAINED_EVENTS, max_keys: int = MAX_KEYS) -> None:
+    def __init__(
+        self, max_orders: int, max_keys: int, retained_events: int = RETAINED_EVENTS
+    ) -> None:
         self._orders: dict[str, tuple] = {}
+        self._numbers: dict[str, int] = {}  # order id -> creation number
+        self._by_status = {status: CreationIndex() for status in _STATUSES}
+        self._max_orders = max_orders
         self._due: dict[str, float] = {}  # pending orders not claimed by claim_due
         self._events: deque[tuple] = deque(maxlen=retained_events)  # (seq, order tuple)
         self._seq = 0
         self._listeners: list[EventListener] = []
         # key -> (fingerprint, answer tuple or None while in flight, expires at
-        # on the monotonic clock), oldest claim or settlement first.
+        # on the monotonic clock), oldest claim or settlement first; past
+        # `max_keys` the oldest go first, even inside their 24 hours.
         self._keys: OrderedDict[str, tuple] = OrderedDict()
         self._max_keys = max_keys
 
@@ -49,21 +57,45 @@ class MemoryStore(Store):
 
     async def add(self, order: Order, due_at: float) -> Event:
         event = self._keep(order)
+        self._numbers[order.order_id] = event.seq
+        self._by_status[order.status].add(event.seq, order.order_id)
         self._due[order.order_id] = due_at
+        self._forget_oldest_final()
         return event
 
     async def get(self, order_id: str) -> tuple[Order, int]:
         return self._order(order_id), self._seq
 
-    async def all(self) -> tuple[list[Order], int]:
-        return list(map(Order._make, self._orders.values())), self._seq
+    async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
+        start = 0
+        if isinstance(after, int):
+            start = after
+        elif after is not None:
+            try:
+                start = self._numbers[after]
+            except KeyError:
+                raise OrderNotFound(after) from None
+        statuses = _STATUSES if status is None else (status,)
+        # The first `limit + 1` of each status, merged: one more than the
+        # page says whether more remain.
+        entries = sorted(
+            entry for name in statuses for entry in self._by_status[name].after(start, limit + 1)
+        )
+        entries, more = entries[:limit], len(entries) > limit
+        orders = [Order._make(self._orders[order_id]) for _, order_id in entries]
+        return OrderPage(orders, more, self._seq, entries[-1][0] if entries else start)
 
     async def change(self, order_id: str, status: str, updated_at: str) -> Event:
         order = self._order(order_id)
         if order.status != OrderStatus.PENDING:
             raise OrderNotCancellable(order)
         self._due.pop(order_id, None)
-        return self._keep(order._replace(status=status, updated_at=updated_at))
+        event = self._keep(order._replace(status=status, updated_at=updated_at))
+        number = self._numbers[order_id]
+        self._by_status[order.status].remove(number, order_id)
+        self._by_status[status].add(number, order_id)
+        self._forget_oldest_final()
+        return event
 
     async def claim_due(self, now: float) -> list[str]:
         due = [order_id for order_id, due_at in self._due.items() if due_at <= now]
@@ -118,6 +150,20 @@ class MemoryStore(Store):
                 return
             del self._keys[key]
 
+    def _forget_oldest_final(self) -> None:
+        executed, cancelled = (self._by_status[name] for name in _FINAL)
+        while len(self._orders) > self._max_orders:
+            oldest_executed, oldest_cancelled = executed.oldest(), cancelled.oldest()
+            if oldest_executed is None and oldest_cancelled is None:
+                return  # every order is pending: none may be forgotten
+            if oldest_cancelled is None or (
+                oldest_executed is not None and oldest_executed < oldest_cancelled
+            ):
+                _, order_id = executed.pop_oldest()
+            else:
+                _, order_id = cancelled.pop_oldest()
+            del self._orders[order_id], self._numbers[order_id]
+
     def _order(self, order_id: str) -> Order:
         try:
             return Order._make(self._orders[order_id])
@@ -133,3 +179,7 @@ class MemoryStore(Store):
         for listener in self._listeners:
             listener(event)
         return event
+
+
+_STATUSES = (OrderStatus.PENDING, OrderStatus.EXECUTED, OrderStatus.CANCELLED)
+_FINAL = (OrderStatus.EXECUTED, OrderStatus.CANCELLED)

@@ -11,12 +11,20 @@ everyone else's, to the listeners in `seq` order.
 
 Keys, under the `trading:` prefix:
 - `orders`: a hash, order id -> the order, encoded compactly (`_encode`);
-- `created`: a list of order ids, oldest first (the creation order);
+- `status:P`, `status:E`, `status:C`: one sorted set per status, order id ->
+  its creation number (the `seq` of its creation event): the list's order,
+  the pages (`after` is a score), and which final order is the oldest;
 - `due`: a sorted set, order id -> when it is due (seconds since the epoch),
   holding the pending orders; a claim moves the score a lease ahead, so an
   order whose claimer died before executing it is claimed again later;
 - `seq`: the latest event number; `events`: the stream;
-- `key:<idempotency key>`: a hash per key (`s` state, `p` fingerprint, the answer).
+- `key:<idempotency key>`: a hash per key (`s` state, `p` fingerprint, the answer);
+- `keys`: a sorted set of the settled keys' names -> when they were settled
+  (milliseconds), so the oldest go first past the limit.
+
+Retention: the scripts that add an order or make one final then forget the
+oldest final orders (the lower head of `status:E` and `status:C`) while
+more than `max_orders` are kept, all within the same script.
 
 The scripts a process calls during one round of its event loop go to
 Redis together, as one pipeline (`_Pipeliner`): redis-py spends about
@@ -32,6 +40,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 import orjson
 from redis import asyncio as aioredis
@@ -43,6 +52,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..model import Order, OrderNotCancellable, OrderNotFound
 from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
+from .paging import OrderPage
 
 log = logging.getLogger("trading_server.store")
 
@@ -72,42 +82,107 @@ RECONNECT_INTERVAL = 0.5
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
 
+# Forgets the oldest final orders while more than ARGV[max] are kept.
+# KEYS: orders, status:E, status:C.
+_FORGET = """
+local function forget(orders, executed, cancelled, max_orders)
+  local excess = redis.call('HLEN', orders) - max_orders
+  while excess > 0 do
+    local e = redis.call('ZRANGE', executed, 0, 0, 'WITHSCORES')
+    local c = redis.call('ZRANGE', cancelled, 0, 0, 'WITHSCORES')
+    local index, oldest
+    if #e == 0 and #c == 0 then return end
+    if #c == 0 or (#e > 0 and tonumber(e[2]) < tonumber(c[2])) then
+      index, oldest = executed, e[1]
+    else
+      index, oldest = cancelled, c[1]
+    end
+    redis.call('ZREM', index, oldest)
+    redis.call('HDEL', orders, oldest)
+    excess = excess - 1
+  end
+end
+"""
+
 # An order is stored as `<status letter><updatedAt>|<createdAt>|[stocks,quantity]`:
 # a transition rewrites only what comes before the first `|`, so the
 # scripts never parse JSON (re-encoding a quantity in Lua could change it).
-_ADD = """
+# KEYS: orders, status:P, due, seq, events, status:E, status:C.
+_ADD = (
+    _FORGET
+    + """
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 local seq = redis.call('INCR', KEYS[4])
+redis.call('ZADD', KEYS[2], seq, ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'i', ARGV[1], 'o', ARGV[2])
+forget(KEYS[1], KEYS[6], KEYS[7], tonumber(ARGV[5]))
 return seq
 """
+)
 
 # Returns {seq, order}: seq 0 with the order as it stands when it is no
 # longer pending; no order at all when it is unknown.
-_CHANGE = """
+# KEYS: orders, due, seq, events, status:P, status:E, status:C.
+_CHANGE = (
+    _FORGET
+    + """
 local order = redis.call('HGET', KEYS[1], ARGV[1])
 if not order then return {} end
 if string.sub(order, 1, 1) ~= 'P' then return {0, order} end
 order = ARGV[2] .. string.sub(order, (string.find(order, '|', 1, true)))
 redis.call('HSET', KEYS[1], ARGV[1], order)
 redis.call('ZREM', KEYS[2], ARGV[1])
+local created = redis.call('ZSCORE', KEYS[5], ARGV[1])
+redis.call('ZREM', KEYS[5], ARGV[1])
+if string.sub(ARGV[2], 1, 1) == 'C' then
+  redis.call('ZADD', KEYS[7], created, ARGV[1])
+else
+  redis.call('ZADD', KEYS[6], created, ARGV[1])
+end
 local seq = redis.call('INCR', KEYS[3])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'i', ARGV[1], 'o', order)
+forget(KEYS[1], KEYS[6], KEYS[7], tonumber(ARGV[4]))
 return {seq, order}
 """
+)
 
 _GET = """
 return {redis.call('GET', KEYS[2]) or '0', redis.call('HGET', KEYS[1], ARGV[1])}
 """
 
-_ALL = """
-local ids = redis.call('LRANGE', KEYS[2], 0, -1)
-local answer = {redis.call('GET', KEYS[3]) or '0'}
-for i = 1, #ids do
-  answer[2 * i] = ids[i]
-  answer[2 * i + 1] = redis.call('HGET', KEYS[1], ids[i])
+# One page: {seq, more (0 or 1), last, id, order, id, order, ...}, or {}
+# when the `after` order (ARGV[2], '' for none) is not kept; with ARGV[4]
+# 'number', ARGV[2] is a creation number instead. ARGV[1] is the
+# status letter to list ('' for every status); the first ARGV[3] + 1 of
+# each status read, merged by creation number, say whether more remain.
+# KEYS: orders, seq, status:P, status:E, status:C.
+_PAGE = """
+local indexes = {P = {KEYS[3]}, E = {KEYS[4]}, C = {KEYS[5]}}
+indexes = indexes[ARGV[1]] or {KEYS[3], KEYS[4], KEYS[5]}
+local start = 0
+if ARGV[4] == 'number' then
+  start = tonumber(ARGV[2])
+elseif ARGV[2] ~= '' then
+  start = redis.call('ZSCORE', KEYS[3], ARGV[2])
+    or redis.call('ZSCORE', KEYS[4], ARGV[2]) or redis.call('ZSCORE', KEYS[5], ARGV[2])
+  if not start then return {} end
+end
+local limit = tonumber(ARGV[3])
+local found = {}
+for _, index in ipairs(indexes) do
+  local got = redis.call('ZRANGEBYSCORE', index, '(' .. start, '+inf',
+    'WITHSCORES', 'LIMIT', 0, limit + 1)
+  for j = 1, #got, 2 do found[#found + 1] = {tonumber(got[j + 1]), got[j]} end
+end
+table.sort(found, function(a, b) return a[1] < b[1] end)
+local count = math.min(#found, limit)
+local last = start
+if count > 0 then last = found[count][1] end
+local answer = {redis.call('GET', KEYS[2]) or '0', #found > limit and 1 or 0, tostring(last)}
+for i = 1, count do
+  answer[#answer + 1] = found[i][2]
+  answer[#answer + 1] = redis.call('HGET', KEYS[1], found[i][2])
 end
 return answer
 """
@@ -133,10 +208,22 @@ if used[1] ~= ARGV[1] then return {'mismatch'} end
 return {'used', used[2], used[3], used[4]}
 """
 
+# Keeps the answer, and the key's name in `keys`; past ARGV[6] settled
+# keys, the oldest are forgotten (ARGV[5]: now, in milliseconds).
+# KEYS: key:<idempotency key>, keys.
 _SETTLE_KEY = """
 if ARGV[1] == '' then return redis.call('DEL', KEYS[1]) end
 redis.call('HSET', KEYS[1], 's', 'u', 'c', ARGV[1], 'b', ARGV[2], 'h', ARGV[3])
-return redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[5], KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[4]))
+local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[6])
+if excess > 0 then
+  local oldest = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
+  redis.call('DEL', unpack(oldest))
+end
+return 1
 """
 
 _CLAIM_ANSWERS = {
@@ -230,8 +317,11 @@ def _decode(order_id: str, encoded: bytes) -> Order:
 class RedisStore(Store):
     shared = True
 
-    def __init__(self, url: str) -> None:
-        self._keys = {name: PREFIX + name for name in ("orders", "created", "due", "seq", "events")}
+    def __init__(self, url: str, max_orders: int, max_keys: int) -> None:
+        names = ("orders", "due", "seq", "events", "keys", "status:P", "status:E", "status:C")
+        self._keys = {name: PREFIX + name for name in names}
+        self._max_orders = max_orders
+        self._max_keys = max_keys
         # No retries: a command whose answer was lost may have run, and
         # running a transition twice would turn its win into a refusal.
         options = dict(
@@ -252,7 +342,7 @@ class RedisStore(Store):
                 "add": _ADD,
                 "change": _CHANGE,
                 "get": _GET,
-                "all": _ALL,
+                "page": _PAGE,
                 "claim_due": _CLAIM_DUE,
                 "claim_key": _CLAIM_KEY,
                 "settle_key": _SETTLE_KEY,
@@ -291,8 +381,8 @@ class RedisStore(Store):
     async def add(self, order: Order, due_at: float) -> Event:
         seq = await self._script(
             "add",
-            ("orders", "created", "due", "seq", "events"),
-            (order.order_id, _encode(order), repr(due_at), RETAINED_EVENTS),
+            ("orders", "status:P", "due", "seq", "events", "status:E", "status:C"),
+            (order.order_id, _encode(order), repr(due_at), RETAINED_EVENTS, self._max_orders),
         )
         if seq == 0:
             raise ValueError(f"order id {order.order_id} is taken already")
@@ -304,16 +394,28 @@ class RedisStore(Store):
             raise OrderNotFound(order_id)
         return _decode(order_id, encoded), int(seq)
 
-    async def all(self) -> tuple[list[Order], int]:
-        seq, *pairs = await self._script("all", ("orders", "created", "seq"), ())
+    async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
+        answer = await self._script(
+            "page",
+            ("orders", "seq", "status:P", "status:E", "status:C"),
+            (
+                "" if status is None else _STATUS_LETTER[status],
+                "" if after is None else after,
+                limit,
+                "number" if isinstance(after, int) else "id",
+            ),
+        )
+        if not answer:
+            raise OrderNotFound(str(after))
+        seq, more, last, *pairs = answer
         orders = [_decode(pairs[i].decode(), pairs[i + 1]) for i in range(0, len(pairs), 2)]
-        return orders, int(seq)
+        return OrderPage(orders, bool(more), int(seq), int(float(last)))
 
     async def change(self, order_id: str, status: str, updated_at: str) -> Event:
         answer = await self._script(
             "change",
-            ("orders", "due", "seq", "events"),
-            (order_id, _STATUS_LETTER[status] + updated_at, RETAINED_EVENTS),
+            ("orders", "due", "seq", "events", "status:P", "status:E", "status:C"),
+            (order_id, _STATUS_LETTER[status] + updated_at, RETAINED_EVENTS, self._max_orders),
         )
         if not answer:
             raise OrderNotFound(order_id)
@@ -347,10 +449,17 @@ class RedisStore(Store):
 
     async def settle_key(self, key: str, answer: StoredAnswer | None, ttl: float) -> None:
         if answer is None:
-            args = ("", "", "", 0)
+            args: tuple = ("", "", "", 0, 0, 0)
         else:
-            args = (answer.status, answer.body, orjson.dumps(answer.headers), int(ttl * 1000))
-        await self._script("settle_key", (), args, keys=[_key(key)])
+            args = (
+                answer.status,
+                answer.body,
+                orjson.dumps(answer.headers),
+                int(ttl * 1000),
+                int(time.time() * 1000),
+                self._max_keys,
+            )
+        await self._script("settle_key", (), args, keys=[_key(key), self._keys["keys"]])
 
     async def _script(self, name, key_names, args, keys=None):
         keys = [self._keys[key_name] for key_name in key_names] if keys is None else keys
