@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 
 from sanic import Request, Sanic
@@ -17,6 +18,7 @@ from .execution import ExecutionScheduler
 from .faults import FaultInjector
 from .feed import Feed
 from .live import live
+from .metrics import ORDERS_PLACED, STATUS_CHANGES, count_requests, forget_process, metrics
 from .orders import OrderBook
 from .pages import pages, publish_reports
 from .randomness import Randomness
@@ -85,6 +87,8 @@ def create_app(settings: Settings) -> Sanic:
     app.blueprint(docs)
     app.blueprint(pages)
     app.blueprint(live)
+    app.blueprint(metrics)
+    count_requests(app)
     app.exception(StoreUnavailable)(_store_unavailable)
     if settings.reports_dir is not None:
         publish_reports(app, settings.reports_dir)
@@ -101,6 +105,8 @@ def create_app(settings: Settings) -> Sanic:
         app.ctx.randomness = Randomness(settings.seed)
         app.ctx.faults = FaultInjector(settings.faults, app.ctx.randomness)
         app.ctx.book = OrderBook(app.ctx.store, settings.execution_delay, app.ctx.randomness)
+        app.ctx.book.on_placed(lambda order, due_at: ORDERS_PLACED.inc())
+        app.ctx.book.on_changed(lambda order: STATUS_CHANGES.labels(order.status).inc())
         app.ctx.feed = Feed(app.ctx.store, FEED_BACKLOG_LIMIT, app.ctx.faults)
         app.ctx.scheduler = ExecutionScheduler(
             app.ctx.book, app.ctx.store, asyncio.get_running_loop()
@@ -111,6 +117,7 @@ def create_app(settings: Settings) -> Sanic:
         app.ctx.scheduler.stop()
         app.ctx.feed.close()
         await app.ctx.store.close()
+        forget_process(os.getpid())
 
     return app
 

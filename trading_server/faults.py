@@ -17,6 +17,8 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from .metrics import INJECTED_FAULTS
+
 if TYPE_CHECKING:
     from .randomness import DelayRange
 
@@ -117,6 +119,7 @@ class FaultInjector:
         # calls cost about 1% of a GET's server CPU (python -m bench.instructions).
         if self.spec.latency and self._rng.random() < self.spec.latency:
             seconds = self.spec.latency_seconds
+            INJECTED_FAULTS.labels("latency").inc()
             log.warning(
                 "injected fault latency: %s %s waits %g s", request.method, request.path, seconds
             )
@@ -126,6 +129,7 @@ class FaultInjector:
     def refuses(self, request: _Request) -> bool:
         """True when this request is to be answered 503 without being acted on."""
         if self.spec.error and self._rng.random() < self.spec.error:
+            INJECTED_FAULTS.labels("error").inc()
             log.warning("injected fault error: %s %s answered 503", request.method, request.path)
             return True
         return False
@@ -136,6 +140,7 @@ class FaultInjector:
         if self.spec.disconnect > 0:
             for written in range(events):
                 if self._strikes(self.spec.disconnect):
+                    INJECTED_FAULTS.labels("disconnect").inc()
                     log.warning("injected fault disconnect: dropped the feed client %s", client)
                     return written
         return None

@@ -30,6 +30,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from .faults import FaultInjector
+from .metrics import FEED_CLIENTS, FEED_CONNECTIONS, FEED_DROPS
 from .store import Event, Store
 
 log = logging.getLogger("trading_server.feed")
@@ -150,6 +151,7 @@ class Feed:
             held.append(event)
             if len(held) > held_limit:
                 del self._replaying[subscriber]
+                FEED_DROPS.labels("slow").inc()
                 log.warning(
                     "dropped a WebSocket client %s: %d events held while its replay "
                     "was being sent, the limit is %d",
@@ -170,8 +172,10 @@ class Feed:
             if delivered is not None:
                 subscriber.drop(b"".join(batch[:delivered]))
                 self._subscribers.discard(subscriber)
+                FEED_DROPS.labels("fault").inc()
             elif not subscriber.offer(frames):
                 self._subscribers.discard(subscriber)
+                FEED_DROPS.labels("slow").inc()
                 log.warning(
                     "dropped a WebSocket client %s: %d bytes (about %d events) unsent, "
                     "the limit is %d",
@@ -186,6 +190,8 @@ class Feed:
         """Subscribe `ws` and keep it subscribed until the client leaves;
         with `since`, send it the retained events after that `seq` first."""
         subscriber = Subscriber(ws, self._backlog_limit)
+        FEED_CONNECTIONS.inc()
+        FEED_CLIENTS.inc()
         try:
             if since is not None and not await self._replay(subscriber, since):
                 return
@@ -196,6 +202,7 @@ class Feed:
             async for _ in ws:
                 pass
         finally:
+            FEED_CLIENTS.dec()
             self._replaying.pop(subscriber, None)
             self._subscribers.discard(subscriber)
 
@@ -231,6 +238,7 @@ class Feed:
             delivered = self._faults.drops_feed_client(len(frames), subscriber)
             if delivered is not None:
                 subscriber.drop(b"".join(frames[:delivered]))
+                FEED_DROPS.labels("fault").inc()
                 return False
             if frames and not await subscriber.send(b"".join(frames)):
                 return False

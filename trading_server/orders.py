@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 PlacementListener = Callable[[Order, float], None]
+ChangeListener = Callable[[Order], None]
 
 
 class OrderBook:
@@ -35,10 +36,15 @@ class OrderBook:
         self._execution_delay = execution_delay
         self._rng = rng
         self._placement_listeners: list[PlacementListener] = []
+        self._change_listeners: list[ChangeListener] = []
 
     def on_placed(self, listener: PlacementListener) -> None:
         """Call `listener(order, due_at)` for every order this process places."""
         self._placement_listeners.append(listener)
+
+    def on_changed(self, listener: ChangeListener) -> None:
+        """Call `listener(order)` for every status change this process makes."""
+        self._change_listeners.append(listener)
 
     async def place(self, stocks: str, quantity: int | float) -> Order:
         created = time.time()
@@ -61,11 +67,17 @@ class OrderBook:
     async def cancel(self, order_id: str) -> Order:
         """Raises `OrderNotFound`, or `OrderNotCancellable` unless it is `PENDING`."""
         event = await self._store.change(order_id, OrderStatus.CANCELLED, utc_timestamp())
+        self._changed(event.order)
         return event.order
 
     async def execute(self, order_id: str) -> None:
         """Execute the order, unless it is no longer pending (it was cancelled)."""
         try:
-            await self._store.change(order_id, OrderStatus.EXECUTED, utc_timestamp())
+            event = await self._store.change(order_id, OrderStatus.EXECUTED, utc_timestamp())
         except OrderNotCancellable:
-            pass
+            return
+        self._changed(event.order)
+
+    def _changed(self, order: Order) -> None:
+        for listener in self._change_listeners:
+            listener(order)

@@ -66,6 +66,7 @@ def _places(request: Request) -> list[Place]:
         Place("OpenAPI document", "/docs/openapi.json", "the API's machine-readable description"),
         Place("Order event feed", feed, "WebSocket: every status change of every order, as JSON"),
         Place("Health check", "/health", "answers at once while the platform is up"),
+        Place("Metrics", "/metrics", "for Prometheus: orders, requests, feed clients, outages"),
     ]
     if request.app.ctx.settings.reports_dir is not None:
         places.append(

@@ -8,8 +8,11 @@ which lives here rather than in `__main__` so that workers can import it.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import socket
 import sys
+import tempfile
 import time
 from functools import partial
 
@@ -17,6 +20,7 @@ from sanic import Sanic
 from sanic.worker.loader import AppLoader
 
 from .app import create_app
+from .metrics import MULTIPROCESS_DIR
 from .settings import Settings
 
 # One format for every line the server prints, Sanic's included: UTC time,
@@ -54,8 +58,15 @@ def serve(settings: Settings, listener: socket.socket) -> None:
         # No worker processes at all: the memory store lives in this one.
         app.run(single_process=True, **options)
     else:
-        app.prepare(workers=settings.workers, **options)
-        Sanic.serve(primary=app, app_loader=AppLoader(factory=partial(worker_app, settings)))
+        # Each worker counts its metrics in files here, for /metrics to add
+        # up; set before the workers start (and import prometheus-client).
+        counts = tempfile.mkdtemp(prefix="trading-metrics-")
+        os.environ[MULTIPROCESS_DIR] = counts
+        try:
+            app.prepare(workers=settings.workers, **options)
+            Sanic.serve(primary=app, app_loader=AppLoader(factory=partial(worker_app, settings)))
+        finally:
+            shutil.rmtree(counts, ignore_errors=True)
 
 
 def worker_app(settings: Settings) -> Sanic:

@@ -50,6 +50,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ..metrics import STORE_OUTAGES
 from ..model import Order, OrderNotCancellable, OrderNotFound
 from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
 from .paging import OrderPage
@@ -496,6 +497,7 @@ class RedisStore(Store):
 
     def _lost(self, error: Exception) -> None:
         if self._outage is None:
+            STORE_OUTAGES.inc()
             self._outage = f"Redis at {self._redis_address()} is unreachable ({error})"
             log.error("%s; answering 503 until it is back", self._outage)
 
