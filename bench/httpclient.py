@@ -19,9 +19,12 @@ class Connection:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         return self
 
-    def send(self, method: str, path: str, body: bytes = b"") -> None:
+    def send(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> None:
         assert self.writer is not None
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in (headers or {}).items())
         if body:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         self.writer.write(head.encode() + b"\r\n" + body)
@@ -31,14 +34,30 @@ class Connection:
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = 0
+        chunked = False
         for line in head.split(b"\r\n")[1:]:
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
+            elif line.lower() == b"transfer-encoding: chunked":
+                chunked = True  # a long GET /orders is sent in pieces
+        if chunked:
+            return status, await self._chunks()
         body = await self.reader.readexactly(length) if length else b""
         return status, body
 
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        self.send(method, path, body)
+    async def _chunks(self) -> bytes:
+        assert self.reader is not None
+        pieces = []
+        while True:
+            size = int((await self.reader.readuntil(b"\r\n"))[:-2].split(b";")[0], 16)
+            pieces.append(await self.reader.readexactly(size + 2))
+            if size == 0:
+                return b"".join(piece[:-2] for piece in pieces)
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        self.send(method, path, body, headers)
         return await self.answer()
 
     async def close(self) -> None:
