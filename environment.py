@@ -32,7 +32,7 @@ NO_CHROMIUM = "no Chromium found (apt-get install chromium, or set CHROMIUM to i
 REDIS_TAG = "redis"
 # The contract's extensions: a scenario tagged with one runs only against a
 # server whose /health lists it.
-EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
+EXTENSION_TAGS = {"sequence", "idempotency", "cors", "paging"}
 # A server at API_URL that does not answer /health within these (connect,
 # read) seconds stops the run before its first scenario.
 HEALTH_TIMEOUT = (4, 4)

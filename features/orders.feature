@@ -26,6 +26,14 @@ Feature: Placing and reading orders
     When I list all orders
     Then I see both orders, the first one before the second
 
+  Scenario: The order list keeps executed and cancelled orders
+    Given I have placed an order for 1 of "EURUSD"
+    And I have cancelled the order
+    And I have then placed another order for 2 of "GBPUSD"
+    And the order has been executed
+    When I list all orders
+    Then the list shows the first order as cancelled and the second as executed
+
   @smoke
   Scenario: A pending order is executed after the execution delay
     Given I have placed an order for 5 of "AUDUSD"

@@ -7,7 +7,7 @@ Feature: Pages for people who open the platform in a browser
   Scenario: The home page points to the live orders, the API's documentation, the feed and the health check
     When I open the home page
     Then I see a web page that mentions "Simulated trading platform"
-    And it links to the live orders, the documentation, the OpenAPI document and the health check
+    And it links to the live orders, the documentation, the OpenAPI document, the health check and the metrics
     And it gives the feed's address
     And it does not mention test reports
 

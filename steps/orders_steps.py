@@ -217,3 +217,19 @@ def step_act_on_id(context, action):
 @then("I am told there is no such order")
 def step_no_such_order(context):
     assert_that(context.reply, answered_with_error(404))
+
+
+@then("the list shows the first order as cancelled and the second as executed")
+def step_list_keeps_final(context):
+    assert_that(context.reply, answered_with_json(200))
+    listed = {entry["orderId"]: entry for entry in context.reply.json()}
+    first, second = context.placed_orders
+    for order, status in ((first, "CANCELLED"), (second, "EXECUTED")):
+        assert_that(
+            order["orderId"], is_in(listed), f"the {status.lower()} order I placed, in the list"
+        )
+        assert_that(
+            listed[order["orderId"]]["orderStatus"],
+            equal_to(status),
+            f"the listed status of order {order['orderId']}",
+        )

@@ -361,10 +361,13 @@ def step_open_home(context):
     context.reply = context.api.request("GET", "/")
 
 
-@then("it links to the live orders, the documentation, the OpenAPI document and the health check")
+@then(
+    "it links to the live orders, the documentation, the OpenAPI document, the health check "
+    "and the metrics"
+)
 def step_home_links(context):
     context.page = read_page(body_text(context.reply))
-    for path in ("/live", "/docs", "/docs/openapi.json", "/health"):
+    for path in ("/live", "/docs", "/docs/openapi.json", "/health", "/metrics"):
         assert_that(context.page.links, has_key(path), "the home page's links")
         assert_that(context.api.request("GET", path), answered(200))
 

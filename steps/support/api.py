@@ -7,15 +7,31 @@ feed listener also uses, so REST and WebSocket timings can be compared.
 
 import http.client
 import json
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
 TIMEOUT = (5, 15)  # connect, read: well above the longest response delay
+
+
+def next_page(reply):
+    """The path of the `next` link of a reply (RFC 8288), or None."""
+    link = reply.headers.get("Link")
+    if not link:
+        return None
+    for target, parameters in _LINK.findall(link):
+        if re.search(r'(^|;)\s*rel="?next"?\s*(;|$)', parameters):
+            parts = urlsplit(target)  # a link may be absolute: keep its path and query
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return None
+
+
+_LINK = re.compile(r"<([^>]*)>\s*((?:;\s*[^,;]+)*)")
 
 
 class ServerDidNotAnswer(AssertionError):
@@ -154,8 +170,22 @@ class ApiClient:
             body = body.encode("utf-8")
         return self.request("POST", "/orders", body=body, headers=headers)
 
-    def list_orders(self):
-        return self.request("GET", "/orders")
+    def list_orders(self, **query):
+        """`GET /orders`, with the `paging` extension's parameters if given
+        (`None` values are left out)."""
+        given = {name: value for name, value in query.items() if value is not None}
+        return self.request("GET", "/orders" + (f"?{urlencode(given)}" if given else ""))
+
+    def follow_pages(self, max_pages, **query):
+        """List page by page, following `Link: <...>; rel="next"` from the
+        first page; every reply, first to last (at most `max_pages`)."""
+        replies = [self.list_orders(**query)]
+        while len(replies) < max_pages and next_page(replies[-1]) is not None:
+            replies.append(self.request("GET", next_page(replies[-1])))
+        return replies
+
+    def metrics(self):
+        return self.request("GET", "/metrics")
 
     def get_order(self, order_id):
         return self.request("GET", f"/orders/{order_id}")
