@@ -21,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from importlib import metadata
 
-from . import fanout, http, redis, scale, scenario, stall
+from . import fanout, http, redis, scale, scenario, soak, stall
 from .common import BENCH, CLIENT_CORE, RESULTS_DIR, ROOT, pin_self_to
 
 SECTIONS = ("http", "fanout", "stall", "scenario", "scale", "redis")
@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     report = markdown(results, table)
     (RESULTS_DIR / f"{stamp}.md").write_text(report)
     if not quick and not args.only and not args.no_write and not args.rounds and not args.seconds:
-        (BENCH / "RESULTS.md").write_text(report)
+        # The soak's section (python -m bench.soak) is not this run's: keep it.
+        (BENCH / "RESULTS.md").write_text(report + soak.kept_section())
         log("wrote bench/RESULTS.md")
     log(f"wrote bench/results/{stamp}.json and .md ({results['elapsed_s']:.0f} s)")
     return 0
