@@ -23,6 +23,8 @@ from sanic import Blueprint, Request, html, json
 from .cors import ALLOWED_HEADERS, EXPOSED_HEADERS, PREFLIGHT_MAX_AGE
 from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS, FaultSpec
 from .idempotency import KEY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
+from .listing import STATUSES
+from .store import MAX_PAGE
 from .validation import MAX_QUANTITY, MAX_STOCKS_LENGTH
 
 docs = Blueprint("docs")
@@ -141,6 +143,39 @@ _FEED_SEQ = {
         "description": "the seq of the latest feed event this answer reflects (0 before any): "
         "subscribe with /ws?since= this number to receive exactly the changes made after it",
         "schema": {"type": "integer", "minimum": 0},
+    }
+}
+# The `paging` extension: GET /orders's query parameters and its next link.
+_PAGING_PARAMETERS = [
+    {
+        "name": "status",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": list(STATUSES)},
+        "description": "only orders with this status",
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+        "description": "at most this many orders; a Link header points to the next page "
+        "while more remain",
+    },
+    {
+        "name": "after",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": "only orders created after this retained order, in list order",
+    },
+]
+_LINK = {
+    "Link": {
+        "description": "with limit, while orders remain beyond this page: </orders?...&after="
+        'LAST_ID>; rel="next" (RFC 8288); following next links visits every matching order '
+        "exactly once, in order",
+        "schema": {"type": "string"},
     }
 }
 _IDEMPOTENCY_KEY = {
@@ -293,14 +328,17 @@ def _base_document(response_delay: str, execution_delay: str) -> dict:
                     },
                 },
                 "get": {
-                    "summary": "List every order ever placed, oldest first",
+                    "summary": "List the orders, oldest first, every one or a page",
                     "tags": ["orders"],
-                    "description": delay_note,
+                    "description": delay_note
+                    + " Without parameters: every retained order, any status (the oldest "
+                    "final orders are forgotten past --max-orders).",
                     "operationId": "listOrders",
+                    "parameters": _PAGING_PARAMETERS,
                     "responses": {
                         "200": {
-                            "description": "every order, any status, oldest first",
-                            "headers": _FEED_SEQ,
+                            "description": "the orders, oldest first",
+                            "headers": {**_FEED_SEQ, **_LINK},
                             "content": {
                                 "application/json": {
                                     "schema": {
@@ -309,7 +347,11 @@ def _base_document(response_delay: str, execution_delay: str) -> dict:
                                     }
                                 }
                             },
-                        }
+                        },
+                        "400": _error(
+                            "400 malformed status or limit, or after names no retained order",
+                            "limit: expected a whole number from 1 to 1000, got '0'",
+                        ),
                     },
                 },
                 "options": _preflight("GET, POST"),
@@ -428,6 +470,22 @@ def _base_document(response_delay: str, execution_delay: str) -> dict:
                 "get": _page(
                     "The live order page: orders as they change, place and cancel", "live"
                 ),
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Metrics in the Prometheus text format, never delayed or faulted",
+                    "tags": ["platform"],
+                    "operationId": "metrics",
+                    "description": "Orders placed, status changes, requests by route and status "
+                    "with a latency histogram, feed clients connected and dropped, store "
+                    "outages, injected faults; with several workers, their sum.",
+                    "responses": {
+                        "200": {
+                            "description": "the metrics",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        }
+                    },
+                },
             },
             "/docs/openapi.json": {
                 "get": {
