@@ -24,9 +24,9 @@ def open_store(url: str, max_orders: int, max_keys: int) -> Store:
     if url == "memory":
         from .memory import MemoryStore
 
-        return MemoryStore(max_orders, max_keys)
+        return MemoryStore(max_keys=max_keys, max_orders=max_orders)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisStore
 
-        return RedisStore(url, max_orders, max_keys)
+        return RedisStore(url, max_orders=max_orders, max_keys=max_keys)
     raise ValueError(f"expected memory or redis://host:port/db, got {url!r}")

@@ -28,6 +28,11 @@ from .paging import CreationIndex, OrderPage
 
 #: The contract's minimum: the latest 10,000 events can be replayed.
 RETAINED_EVENTS = 10_000
+#: Idempotency keys remembered at most; past it the oldest go first, even
+#: inside their 24 hours, so that a flood of keys cannot exhaust memory.
+#: Measured at about 810 bytes each (a UUID key, its 201 answer): ~200 MB.
+#: The server passes its own limit (`Settings.max_keys`).
+MAX_KEYS = 250_000
 #: A claim is settled when its request is answered, at most a few seconds
 #: later; one still open after this (a bug, never a dead process here) is
 #: freed rather than kept forever.
@@ -36,7 +41,10 @@ UNSETTLED_CLAIM_SECONDS = 60.0
 
 class MemoryStore(Store):
     def __init__(
-        self, max_orders: int, max_keys: int, retained_events: int = RETAINED_EVENTS
+        self,
+        retained_events: int = RETAINED_EVENTS,
+        max_keys: int = MAX_KEYS,
+        max_orders: int | None = None,  # None: every order is kept
     ) -> None:
         self._orders: dict[str, tuple] = {}
         self._numbers: dict[str, int] = {}  # order id -> creation number
@@ -151,6 +159,8 @@ class MemoryStore(Store):
             del self._keys[key]
 
     def _forget_oldest_final(self) -> None:
+        if self._max_orders is None:
+            return
         executed, cancelled = (self._by_status[name] for name in _FINAL)
         while len(self._orders) > self._max_orders:
             oldest_executed, oldest_cancelled = executed.oldest(), cancelled.oldest()

@@ -83,10 +83,11 @@ RECONNECT_INTERVAL = 0.5
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
 
-# Forgets the oldest final orders while more than ARGV[max] are kept.
+# Forgets the oldest final orders while more than `max_orders` are kept (0: no limit).
 # KEYS: orders, status:E, status:C.
 _FORGET = """
 local function forget(orders, executed, cancelled, max_orders)
+  if max_orders <= 0 then return end
   local excess = redis.call('HLEN', orders) - max_orders
   while excess > 0 do
     local e = redis.call('ZRANGE', executed, 0, 0, 'WITHSCORES')
@@ -210,7 +211,7 @@ return {'used', used[2], used[3], used[4]}
 """
 
 # Keeps the answer, and the key's name in `keys`; past ARGV[6] settled
-# keys, the oldest are forgotten (ARGV[5]: now, in milliseconds).
+# keys (0: no limit), the oldest are forgotten (ARGV[5]: now, in milliseconds).
 # KEYS: key:<idempotency key>, keys.
 _SETTLE_KEY = """
 if ARGV[1] == '' then return redis.call('DEL', KEYS[1]) end
@@ -219,7 +220,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[5], KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[4]))
 local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[6])
-if excess > 0 then
+if tonumber(ARGV[6]) > 0 and excess > 0 then
   local oldest = redis.call('ZRANGE', KEYS[2], 0, excess - 1)
   redis.call('ZREMRANGEBYRANK', KEYS[2], 0, excess - 1)
   redis.call('DEL', unpack(oldest))
@@ -318,11 +319,14 @@ def _decode(order_id: str, encoded: bytes) -> Order:
 class RedisStore(Store):
     shared = True
 
-    def __init__(self, url: str, max_orders: int, max_keys: int) -> None:
+    def __init__(
+        self, url: str, max_orders: int | None = None, max_keys: int | None = None
+    ) -> None:
         names = ("orders", "due", "seq", "events", "keys", "status:P", "status:E", "status:C")
         self._keys = {name: PREFIX + name for name in names}
-        self._max_orders = max_orders
-        self._max_keys = max_keys
+        # 0 tells the scripts: no limit.
+        self._max_orders = max_orders or 0
+        self._max_keys = max_keys or 0
         # No retries: a command whose answer was lost may have run, and
         # running a transition twice would turn its win into a refusal.
         options = dict(
