@@ -5,10 +5,10 @@ import time
 from behave import given, then, when
 from hamcrest import assert_that, equal_to, less_than
 
-from steps.feed_steps import start_listener
 from steps.support.api import ApiClient
 from steps.support.checks import answered
 from steps.support.delays import AT_ONCE
+from steps.support.feed import FeedListener
 from steps.support.metrics import samples, total
 from steps.support.processes import LocalServer, RedisServer, use_own_platform
 
@@ -46,7 +46,8 @@ def step_own_workers(context):
 
 @given("{count:d} clients are watching its order feed")
 def step_feed_clients(context, count):
-    context.feed_clients = [start_listener(context) for _ in range(count)]
+    for _ in range(count):
+        context.listeners.append(FeedListener(context.feed_url))
 
 
 @when("I place {count:d} orders there, each on a new connection")

@@ -3,26 +3,22 @@ the `next` links."""
 
 import time
 
-import parse
-from behave import given, register_type, then, when
+from behave import given, then, when
 from hamcrest import assert_that, equal_to, has_length, is_in, is_not, less_than_or_equal_to
 
-from steps.orders_steps import place
 from steps.support.api import next_page
-from steps.support.checks import answered_with_error, answered_with_json
+from steps.support.checks import answered_with_error, answered_with_json, answered_with_order
 from steps.support.delays import execution_deadline
 
 # Pages followed at most: other clients may keep placing orders meanwhile.
 MAX_PAGES = 500
 
 
-@parse.with_pattern(r".*")
-def parse_any(text):
-    return text
-
-
-# A value written between quotes in a feature, the empty one included.
-register_type(AnyText=parse_any)
+def place(context, stocks, quantity):
+    reply = context.api.place_order(stocks, quantity)
+    assert_that(reply, answered_with_order(201))
+    context.order, context.confirmation = reply.json(), reply
+    context.placed_orders.append(context.order)
 
 
 def listed(reply):

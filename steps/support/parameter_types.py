@@ -8,10 +8,19 @@ of them: environment.py, which behave loads before any step module, calls
 
 import json
 
+import parse
 from behave import register_type
+
+
+@parse.with_pattern(r".*")
+def _any_text(text):
+    return text
 
 
 def register_parameter_types():
     # A value written as JSON in the step ("EURUSD", 10, -1.5, null): the
     # order steps send exactly that value, wrong types included.
     register_type(Json=json.loads)
+    # A value written between quotes, the empty one included ("" is a value
+    # a client may send, and {} alone needs at least one character).
+    register_type(AnyText=_any_text)
