@@ -18,7 +18,7 @@ from .idempotency import (
     fingerprint,
     parse_key,
 )
-from .listing import InvalidQuery, answer_list, first_page, parse_query
+from .listing import InvalidQuery, answer_list, parse_query
 from .model import OrderNotCancellable, OrderNotFound
 from .responses import error, json, unavailable
 from .store import KeyClaim, StoredAnswer
@@ -126,13 +126,11 @@ def _answer_to_retry(claim: str | StoredAnswer) -> HTTPResponse:
 @orders.get("/orders")
 @delayed
 async def list_orders(request: Request):
-    book = request.app.ctx.book
     try:
         query = parse_query(request)
-        page = await first_page(book, query)
+        return await answer_list(request, request.app.ctx.book, query, FEED_SEQ)
     except InvalidQuery as problem:
         return error(400, str(problem))
-    return await answer_list(request, book, query, page, {FEED_SEQ: str(page.seq)})
 
 
 @orders.get("/orders/<order_id:str>")

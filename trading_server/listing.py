@@ -1,17 +1,18 @@
 """`GET /orders` (the contract's `paging` extension): the query, the pages,
-and an answer sent in pieces.
+and a long list sent in pieces.
 
-A long list is read from the store one page of `MAX_PAGE` orders at a
-time and sent as it is encoded, with a turn of the event loop between
-pages: while one client lists 100,000 orders, feed events and other
-requests keep flowing (`python -m bench.soak` measures the feed's latency
-meanwhile). Each page is a consistent snapshot; `Feed-Seq` is the first
-page's, so the whole list reflects at least every event up to it.
+A list without `limit` is one snapshot the store takes at once (its
+`Feed-Seq` exact, as the `sequence` extension promises), whose orders are
+made, encoded and sent `MAX_PAGE` at a time, with a turn of the event loop
+between pieces: while one client lists 100,000 orders, feed events and
+other requests keep flowing (`python -m bench.soak` measures the feed's
+latency meanwhile).
 """
 
 from __future__ import annotations
 
 import asyncio
+from itertools import islice
 from typing import NamedTuple
 from urllib.parse import urlencode
 
@@ -22,7 +23,7 @@ from sanic.response import HTTPResponse
 from .model import OrderNotFound, OrderStatus
 from .orders import OrderBook
 from .responses import json
-from .store import MAX_PAGE, OrderPage
+from .store import MAX_PAGE
 
 STATUSES = (OrderStatus.PENDING, OrderStatus.EXECUTED, OrderStatus.CANCELLED)
 PARAMETERS = ("status", "limit", "after")
@@ -65,37 +66,41 @@ def parse_query(request: Request) -> Query:
     return Query(status, None if limit is None else int(limit), after)
 
 
-async def first_page(book: OrderBook, query: Query) -> OrderPage:
-    """Raises `InvalidQuery` when `after` names no retained order."""
+async def answer_list(
+    request: Request, book: OrderBook, query: Query, seq_header: str
+) -> HTTPResponse | None:
+    """A page (with `limit`), or every matching order: one snapshot, sent in
+    pieces when long (and then `None`: it is answered already). The header
+    `seq_header` tells the `seq` the answer reflects.
+
+    Raises `InvalidQuery` when `after` names no retained order.
+    """
     try:
-        return await book.page(query.status, query.after, query.limit or MAX_PAGE)
+        if query.limit is not None:
+            page = await book.page(query.status, query.after, query.limit)
+        else:
+            orders, seq = await book.snapshot(query.status, query.after)
     except OrderNotFound:
         raise InvalidQuery(
             f"after: no order {query.after!r} is kept (never placed, or forgotten as old)"
         ) from None
-
-
-async def answer_list(
-    request: Request, book: OrderBook, query: Query, page: OrderPage, headers: dict
-) -> HTTPResponse | None:
-    """The list, `page` first: one answer when that page is all of it,
-    else sent in pieces (and then `None`: it is answered already)."""
-    if query.limit is not None and page.more:
-        headers["Link"] = query.next_link(page.orders[-1].order_id)
-    if query.limit is not None or not page.more:
+    if query.limit is not None:
+        headers = {seq_header: str(page.seq)}
+        if page.more:
+            headers["Link"] = query.next_link(page.orders[-1].order_id)
         return json([order.to_json() for order in page.orders], headers=headers)
+    headers = {seq_header: str(seq)}
+    piece, following = list(islice(orders, MAX_PAGE)), list(islice(orders, MAX_PAGE))
+    if not following:
+        return json([order.to_json() for order in piece], headers=headers)
     response = await request.respond(headers=headers, content_type="application/json")
     separator = b"["
-    while True:
-        if page.orders:  # none when every order after the last page was just forgotten
-            # "[a,b]" -> "a,b": the pages' items joined into one array.
-            items = orjson.dumps([order.to_json() for order in page.orders])[1:-1]
-            await response.send(separator + items)
-            separator = b","
-        if not page.more:
-            break
+    while piece:
+        # "[a,b]" -> "a,b": the pieces' items joined into one array.
+        await response.send(separator + orjson.dumps([order.to_json() for order in piece])[1:-1])
+        separator = b","
         await asyncio.sleep(0)  # a turn for everything else waiting
-        page = await book.page(query.status, page.last, MAX_PAGE)
-    await response.send(b"]" if separator == b"," else b"[]")
+        piece, following = following, list(islice(orders, MAX_PAGE))
+    await response.send(b"]")
     await response.eof()
     return None

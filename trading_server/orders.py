@@ -8,7 +8,7 @@ changes racing each other (a cancel and an execution) have exactly one winner.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from .model import Order, OrderNotCancellable, OrderStatus, utc_timestamp
@@ -59,6 +59,10 @@ class OrderBook:
     async def get(self, order_id: str) -> tuple[Order, int]:
         """The order and the `seq` of the latest event the answer reflects."""
         return await self._store.get(order_id)
+
+    async def snapshot(self, status: str | None, after: str | None) -> tuple[Iterator[Order], int]:
+        """The retained orders, oldest first, as one snapshot (`Store.snapshot`)."""
+        return await self._store.snapshot(status, after)
 
     async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
         """A page of the retained orders, oldest first (`Store.page`)."""

@@ -12,11 +12,11 @@ timers or WebSocket clients.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from ..model import Order
-from .paging import MAX_PAGE, OrderPage
+from .paging import OrderPage
 
 
 class Event(NamedTuple):
@@ -104,16 +104,24 @@ class Store(ABC):
         Raises `OrderNotFound` when `after` is an id of no retained order.
         """
 
+    @abstractmethod
+    async def snapshot(
+        self, status: str | None = None, after: str | None = None
+    ) -> tuple[Iterator[Order], int]:
+        """Every retained order with `status` (any when `None`) created after
+        the order `after` (from the oldest when `None`), oldest first, and
+        the `seq` of the latest event they reflect: one consistent snapshot,
+        taken at once. The orders are made as the iterator is consumed, so
+        that a long list can be encoded and sent in pieces.
+
+        Raises `OrderNotFound` when `after` names no retained order.
+        """
+
     async def all(self) -> tuple[list[Order], int]:
-        """Every retained order, oldest first, page by page, and the `seq` of
-        the first page: the list reflects every event up to it (and maybe
-        later ones, as pages are read one after another)."""
-        first = page = await self.page(None, None, MAX_PAGE)
-        orders = list(page.orders)
-        while page.more:
-            page = await self.page(None, page.last, MAX_PAGE)
-            orders += page.orders
-        return orders, first.seq
+        """Every retained order, oldest first, and the `seq` of the latest
+        event the list reflects (`0` before any): a consistent snapshot."""
+        orders, seq = await self.snapshot()
+        return list(orders), seq
 
     @abstractmethod
     async def change(self, order_id: str, status: str, updated_at: str) -> Event:

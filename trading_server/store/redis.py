@@ -41,6 +41,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from typing import cast
 
 import orjson
@@ -188,6 +189,43 @@ for i = 1, count do
   answer[#answer + 1] = redis.call('HGET', KEYS[1], found[i][2])
 end
 return answer
+"""
+
+# Every order of the statuses asked for, created after `after`: {seq, id,
+# order, id, order, ...} in creation order, or {} when the `after` order
+# (ARGV[2], '' for none) is not kept. One script, so one snapshot; the
+# indexes' sorted runs are merged, not sorted again.
+# KEYS: orders, seq, status:P, status:E, status:C.
+_SNAPSHOT = """
+local indexes = {P = {KEYS[3]}, E = {KEYS[4]}, C = {KEYS[5]}}
+indexes = indexes[ARGV[1]] or {KEYS[3], KEYS[4], KEYS[5]}
+local start = '-inf'
+if ARGV[2] ~= '' then
+  local number = redis.call('ZSCORE', KEYS[3], ARGV[2])
+    or redis.call('ZSCORE', KEYS[4], ARGV[2]) or redis.call('ZSCORE', KEYS[5], ARGV[2])
+  if not number then return {} end
+  start = '(' .. number
+end
+local runs, at = {}, {}
+for i, index in ipairs(indexes) do
+  runs[i] = redis.call('ZRANGEBYSCORE', index, start, '+inf', 'WITHSCORES')
+  at[i] = 1
+end
+local answer = {redis.call('GET', KEYS[2]) or '0'}
+while true do
+  local best
+  for i = 1, #runs do
+    if at[i] <= #runs[i] and (not best
+        or tonumber(runs[i][at[i] + 1]) < tonumber(runs[best][at[best] + 1])) then
+      best = i
+    end
+  end
+  if not best then return answer end
+  local order_id = runs[best][at[best]]
+  at[best] = at[best] + 2
+  answer[#answer + 1] = order_id
+  answer[#answer + 1] = redis.call('HGET', KEYS[1], order_id)
+end
 """
 
 # Takes what is due and leases it: each id goes to one caller, and comes
@@ -348,6 +386,7 @@ class RedisStore(Store):
                 "change": _CHANGE,
                 "get": _GET,
                 "page": _PAGE,
+                "snapshot": _SNAPSHOT,
                 "claim_due": _CLAIM_DUE,
                 "claim_key": _CLAIM_KEY,
                 "settle_key": _SETTLE_KEY,
@@ -396,6 +435,20 @@ class RedisStore(Store):
         if encoded is None:
             raise OrderNotFound(order_id)
         return _decode(order_id, encoded), int(seq)
+
+    async def snapshot(
+        self, status: str | None = None, after: str | None = None
+    ) -> tuple[Iterator[Order], int]:
+        answer = await self._script(
+            "snapshot",
+            ("orders", "seq", "status:P", "status:E", "status:C"),
+            ("" if status is None else _STATUS_LETTER[status], after or ""),
+        )
+        if not answer:
+            raise OrderNotFound(str(after))
+        seq, *pairs = answer
+        orders = (_decode(pairs[i].decode(), pairs[i + 1]) for i in range(0, len(pairs), 2))
+        return orders, int(seq)
 
     async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
         answer = await self._script(
