@@ -11,7 +11,7 @@ import argparse
 import importlib.util
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -100,6 +100,16 @@ def _directory(text: str) -> Path:
     return path
 
 
+def _token(text: str) -> str:
+    # It travels in an HTTP header: visible ASCII, no spaces. Never echoed.
+    if not text or not all("!" <= character <= "~" for character in text):
+        raise ValueError(
+            "expected a token of visible ASCII characters (no spaces), "
+            "e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'"
+        )
+    return text
+
+
 @dataclass(frozen=True)
 class _Option:
     flag: str
@@ -170,6 +180,13 @@ _OPTIONS = {
         "SPEC",
         "inject faults: error=P,latency=P:SECONDS,disconnect=P (P from 0 to 1)",
     ),
+    "control_token": _Option(
+        "--control-token",
+        "TRADING_CONTROL_TOKEN",
+        None,
+        "TOKEN",
+        "turn on test control at run time (/control), for requests bearing this token",
+    ),
 }
 
 
@@ -185,6 +202,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     seed: int | None = None
     faults: FaultSpec = FaultSpec()
+    # Kept out of repr(): settings may be printed, the token never.
+    control_token: str | None = field(default=None, repr=False)
     quiet: bool = False
 
     @classmethod
@@ -222,6 +241,7 @@ class Settings:
             cors_origins=value("cors_origins", _origins),
             seed=value("seed", _seed),
             faults=value("faults", FaultSpec.parse),
+            control_token=value("control_token", _token),
             quiet=args.quiet,
         )
         if settings.workers > 1 and settings.store == "memory":

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
+from .base import (
+    ControlListener,
+    Event,
+    EventListener,
+    KeyClaim,
+    ResetListener,
+    Store,
+    StoredAnswer,
+    StoreUnavailable,
+)
 
 __all__ = [
+    "ControlListener",
     "Event",
     "EventListener",
     "KeyClaim",
+    "ResetListener",
     "Store",
     "StoreUnavailable",
     "StoredAnswer",
