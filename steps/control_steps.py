@@ -13,7 +13,12 @@ from behave import given, register_type, then, when
 from hamcrest import assert_that, empty, equal_to, has_length, less_than
 
 from steps.support.checks import answered, answered_with_error, answered_with_order
-from steps.support.control import WRONG_CREDENTIALS
+from steps.support.control import (
+    CLOSE_DEADLINE,
+    QUIET_WINDOW,
+    SERVICE_RESTART,
+    WRONG_CREDENTIALS,
+)
 from steps.support.delays import AT_ONCE, execution_deadline
 from steps.support.feed import EVENT_IN_FLIGHT, FeedListener
 
@@ -21,11 +26,6 @@ from steps.support.feed import EVENT_IN_FLIGHT, FeedListener
 # time of one timer round and one event on a busy machine, far below any
 # execution delay.
 RELEASED_DEADLINE = 1.0
-# How long the feed is watched for a second final event after the first.
-QUIET_WINDOW = 0.5
-# How soon the feed of a reset platform is closed.
-CLOSE_DEADLINE = 5.0
-SERVICE_RESTART = 1012
 
 
 def remember_left(context):

@@ -12,6 +12,12 @@ from hamcrest import assert_that
 from steps.support.api import ApiClient
 from steps.support.checks import answered_with_json
 
+# How long a feed is watched for a second final event after the first.
+QUIET_WINDOW = 0.5
+# How soon the feed of a reset platform is closed, and with which code.
+CLOSE_DEADLINE = 5.0
+SERVICE_RESTART = 1012
+
 # The tokens a request may bear instead of the platform's: a test of each.
 WRONG_CREDENTIALS = {
     "no token": None,
