@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sanic import Blueprint, Request, html, json
 
+from .control_docs import describe_control
 from .cors import ALLOWED_HEADERS, EXPOSED_HEADERS, PREFLIGHT_MAX_AGE
 from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS, FaultSpec
 from .idempotency import KEY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
@@ -561,9 +562,11 @@ def operations_text(document: dict) -> str:
 
 def _document(request: Request) -> dict:
     settings = request.app.ctx.settings
-    return openapi_document(
+    document = openapi_document(
         str(settings.response_delay), str(settings.execution_delay), settings.faults
     )
+    # Only a platform with a control token has a control surface to describe.
+    return describe_control(document) if settings.control_token is not None else document
 
 
 @docs.get("/docs")
