@@ -19,6 +19,7 @@ from sanic import Blueprint, Request, Sanic, empty
 from .control import ControlState, InvalidPatch, authorized, parse_patch
 from .model import OrderNotCancellable, OrderNotFound
 from .responses import error, json
+from .store import StoreUnavailable
 
 log = logging.getLogger("trading_server.control")
 
@@ -42,8 +43,13 @@ async def follow_control(app: Sanic) -> None:
     store.on_control(lambda fields: apply(app, app.ctx.tuning.with_fields(fields)))
     # The first process of a platform sets its start-up state; the others
     # (and processes started later) obey the state already set.
-    await store.update_control(app.ctx.start_state.to_fields(), only_if_unset=True)
-    apply(app, app.ctx.tuning.with_fields(await store.control_state()))
+    try:
+        await store.update_control(app.ctx.start_state.to_fields(), only_if_unset=True)
+        apply(app, app.ctx.tuning.with_fields(await store.control_state()))
+    except StoreUnavailable:
+        # Start anyway, as without control: the start-up state until the
+        # store is back, when its subscription reads the shared one.
+        log.warning("the store is unavailable: control starts from the start-up settings")
 
 
 def apply(app: Sanic, state: ControlState) -> None:
