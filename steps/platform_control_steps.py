@@ -1,6 +1,7 @@
 """Test control offered only with a token, and the token kept secret (own platforms)."""
 
 import json
+import os
 import secrets
 
 from behave import given, then, when
@@ -24,7 +25,9 @@ WRONG_TOKEN = "a-guess-at-the-token"
 
 @given("a platform started without a control token")
 def step_platform_without_token(context):
-    use_own_platform(context)
+    # Not even one from the suite's environment.
+    env = {name: value for name, value in os.environ.items() if name != "TRADING_CONTROL_TOKEN"}
+    use_own_platform(context, env=env)
     context.own_control = ControlClient(context.base_url, secrets.token_urlsafe(24))
     context.clients.append(context.own_control)
 

@@ -20,10 +20,12 @@ Keys, under the `trading:` prefix:
 - `control`: a hash, the control state's fields (the `control` extension)
   with a `version` that every change increments and a count of `resets`.
   Each change publishes the whole hash on the channel `trading:control`;
-  every process subscribes to it and applies what is newer than what it
-  has (by `version`), so a change reaches every process in the time of one
-  message. A process that was away re-reads the hash when it subscribes
-  again, and sees from `resets` that a reset happened meanwhile.
+  every process subscribes to it, applies what is newer than what it has
+  (by `version`) and confirms on `trading:control-applied`. The process
+  that made the change answers once every subscriber confirmed it (PUBLISH
+  says how many there are), so the next request, to any process, obeys
+  it. A process that was away re-reads the hash when it subscribes again,
+  and sees from `resets` that a reset happened meanwhile.
 
 The scripts a process calls during one round of its event loop go to
 Redis together, as one pipeline (`_Pipeliner`): redis-py spends about
@@ -84,8 +86,15 @@ MAX_CONNECTIONS = 100
 # retries this often while Redis is away.
 FOLLOW_BLOCK_MS = 1000
 RECONNECT_INTERVAL = 0.5
-# Where each change of the control state is published, to every process.
+# Where each change of the control state is published, to every process,
+# and where each process confirms that it applied one (with its version).
 CONTROL_CHANNEL = PREFIX + "control"
+APPLIED_CHANNEL = PREFIX + "control-applied"
+# How long a control change waits for every process to confirm it; a
+# process stuck longer than this obeys it late.
+APPLIED_DEADLINE = 2.0
+# Confirmations remembered per process, for changes made elsewhere.
+APPLIED_KEPT = 100
 
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
@@ -160,13 +169,12 @@ return redis.call('PEXPIRE', KEYS[1], ARGV[4])
 # ARGV: only if unset ('1' or '0'), the channel, then field, value, ...
 _UPDATE_CONTROL = """
 if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('HGETALL', KEYS[1])
+  return {0, redis.call('HGETALL', KEYS[1])}
 end
 if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 local state = redis.call('HGETALL', KEYS[1])
-redis.call('PUBLISH', ARGV[2], cjson.encode(state))
-return state
+return {redis.call('PUBLISH', ARGV[2], cjson.encode(state)), state}
 """
 
 # Forgets the orders and their events (the idempotency keys are deleted
@@ -177,8 +185,7 @@ local resets = redis.call('HINCRBY', KEYS[6], 'resets', 1)
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 redis.call('HSET', KEYS[6], 'version', version, 'resets', resets, unpack(ARGV, 2))
 local state = redis.call('HGETALL', KEYS[6])
-redis.call('PUBLISH', ARGV[1], cjson.encode(state))
-return state
+return {redis.call('PUBLISH', ARGV[1], cjson.encode(state)), state}
 """
 
 _CLAIM_ANSWERS = {
@@ -316,6 +323,10 @@ class RedisStore(Store):
         self._control_follower: asyncio.Task | None = None
         # (version, resets) of the latest control state this process applied.
         self._control_seen: tuple[int, int] | None = None
+        # Control version -> processes that confirmed applying it; and the
+        # changes made here that wait for theirs (processes needed, future).
+        self._applied: dict[int, int] = {}
+        self._applied_waiters: dict[int, tuple[int, asyncio.Future]] = {}
         self._outage: str | None = None  # why Redis is unreachable, while it is
 
     async def open(self) -> None:
@@ -423,14 +434,15 @@ class RedisStore(Store):
         args = ["1" if only_if_unset else "0", CONTROL_CHANNEL]
         for name, value in fields.items():
             args += [name, value]
-        state = await self._script("update_control", ("control",), tuple(args))
-        self._observe_control(_control_fields(state))
+        receivers, state = await self._script("update_control", ("control",), tuple(args))
+        version = self._observe_control(_control_fields(state))
+        await self._applied_everywhere(version, receivers)
 
     async def reset(self, control: dict[str, str]) -> None:
         args = [CONTROL_CHANNEL]
         for name, value in control.items():
             args += [name, value]
-        state = await self._script(
+        receivers, state = await self._script(
             "reset", ("orders", "created", "due", "seq", "events", "control"), tuple(args)
         )
         # Keys are independent of one another: no need to delete them in the same step.
@@ -438,15 +450,47 @@ class RedisStore(Store):
             with self._trouble_as_unavailable():
                 async for key in self._redis.scan_iter(match=_key("*"), count=1000):
                     await self._redis.unlink(key)
-        self._observe_control(_control_fields(state))
+        version = self._observe_control(_control_fields(state))
+        await self._applied_everywhere(version, receivers)
 
-    def _observe_control(self, fields: dict[str, str]) -> None:
-        """Apply a control state read or received, unless this process has a newer one."""
+    async def _applied_everywhere(self, version: int, processes: int) -> None:
+        """Wait until `processes` processes confirmed applying `version`
+        (at most `APPLIED_DEADLINE`)."""
+        if self._applied.get(version, 0) >= processes:
+            return
+        confirmed = asyncio.get_running_loop().create_future()
+        self._applied_waiters[version] = (processes, confirmed)
+        try:
+            await asyncio.wait_for(confirmed, APPLIED_DEADLINE)
+        except asyncio.TimeoutError:
+            log.warning(
+                "control change %d: %d of %d processes confirmed it within %g s; "
+                "the others obey it late",
+                version,
+                self._applied.get(version, 0),
+                processes,
+                APPLIED_DEADLINE,
+            )
+        finally:
+            self._applied_waiters.pop(version, None)
+
+    def _confirmed(self, version: int) -> None:
+        """One more process applied `version`."""
+        count = self._applied[version] = self._applied.get(version, 0) + 1
+        for old in [kept for kept in self._applied if kept <= version - APPLIED_KEPT]:
+            del self._applied[old]
+        waiter = self._applied_waiters.get(version)
+        if waiter is not None and count >= waiter[0] and not waiter[1].done():
+            waiter[1].set_result(None)
+
+    def _observe_control(self, fields: dict[str, str]) -> int:
+        """Apply a control state read or received, unless this process has a
+        newer one; its version."""
         version = int(fields.pop("version", 0))
         resets = int(fields.pop("resets", 0))
         seen = self._control_seen
         if seen is not None and version <= seen[0]:
-            return
+            return version
         self._control_seen = (version, resets)
         try:
             if seen is not None and resets > seen[1]:
@@ -457,6 +501,7 @@ class RedisStore(Store):
                 listener(fields)
         except Exception:
             log.exception("the control state (version %d) could not be applied", version)
+        return version
 
     def _follow_from_the_start(self) -> None:
         """After a reset, events are numbered from 1 again: follow them from there."""
@@ -478,15 +523,20 @@ class RedisStore(Store):
         while True:
             pubsub = self._control_redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(CONTROL_CHANNEL)
+                await pubsub.subscribe(CONTROL_CHANNEL, APPLIED_CHANNEL)
                 # What changed while this process was not subscribed.
                 self._observe_control(
                     _control_fields(await self._control_redis.hgetall(self._keys["control"]))
                 )
                 while True:
                     message = await pubsub.get_message(timeout=FOLLOW_BLOCK_MS / 1000)
-                    if message is not None:
-                        self._observe_control(_control_fields(orjson.loads(message["data"])))
+                    if message is None:
+                        continue
+                    if message["channel"] == APPLIED_CHANNEL.encode():
+                        self._confirmed(int(message["data"]))
+                        continue
+                    version = self._observe_control(_control_fields(orjson.loads(message["data"])))
+                    await self._control_redis.publish(APPLIED_CHANNEL, version)
             except (RedisConnectionError, RedisTimeoutError, OSError):
                 # The event follower notices and reports the outage.
                 await asyncio.sleep(RECONNECT_INTERVAL)
