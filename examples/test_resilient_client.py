@@ -24,8 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from resilient_client import FeedFollower, Platform, Tally, feed_url_of
 
+from examples.resilient_client import FeedFollower, Platform, Tally, feed_url_of
 from trading_server.control import Control
 
 DEADLINE = 15.0  # seconds any one wait may take before the test fails

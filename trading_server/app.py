@@ -22,17 +22,14 @@ from .live import live
 from .orders import OrderBook
 from .pages import pages, publish_reports
 from .randomness import Randomness
-from .responses import error
-from .settings import Settings
+from .responses import error, unavailable
+from .settings import MAX_BODY_BYTES, Settings
 from .store import StoreUnavailable, open_store
 
 log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
 
-MAX_BODY_BYTES = 64 * 1024
 CLIENT_CLOSED_REQUEST = 499
-# Seconds a client is asked to wait while the store is unreachable.
-STORE_RETRY_AFTER = 1
 # Bytes of events (each about 170) a WebSocket client may leave unsent
 # before it is disconnected.
 FEED_BACKLOG_LIMIT = 256 * 1024
@@ -127,18 +124,15 @@ def create_app(settings: Settings) -> Sanic:
 async def _store_unavailable(request: Request, problem: StoreUnavailable):
     """Redis is away: 503, changing nothing, until it is back (the store logs
     the outage once)."""
-    return error(
-        503,
-        f"the order store is unavailable, try again shortly: {problem}",
-        {"Retry-After": str(STORE_RETRY_AFTER)},
-    )
+    return unavailable(f"the order store is unavailable, try again shortly: {problem}")
 
 
 def _log_every_request(app: Sanic) -> None:
-    # Before any other middleware, which may answer (a refused handshake).
-    @app.on_request(priority=100)
     async def start_clock(request: Request) -> None:
         request.ctx.started = time.perf_counter()
+
+    # Before any other middleware, which may answer (a refused handshake).
+    app.on_request(start_clock, priority=100)
 
     @app.on_response
     async def log_request(request: Request, response) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .control import MAX_DELAY_SECONDS
 
-_SECURITY = [{"controlToken": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"controlToken": []}]
 _TAG = "control"
 
 _DELAY = {

@@ -73,8 +73,13 @@ def text_frame(message: str) -> bytes:
 
 class Subscriber:
     def __init__(self, ws: Websocket, backlog_limit: int) -> None:
+        # A handler is only given an open connection: its protocol and
+        # transport are there for as long as it is served.
+        assert ws.io_proto is not None
+        assert ws.io_proto.transport is not None
         self.ws = ws
-        self._transport = ws.io_proto.transport
+        self._protocol = ws.io_proto
+        self._transport: asyncio.Transport = ws.io_proto.transport
         self._backlog_limit = backlog_limit
 
     def offer(self, frame: bytes) -> bool:
@@ -92,7 +97,7 @@ class Subscriber:
         if self.ws.ws_proto.state is not State.OPEN:
             return False
         try:
-            await self.ws.io_proto.send(frames)
+            await self._protocol.send(frames)
         except RequestCancelled:  # the connection is closing
             return False
         return True

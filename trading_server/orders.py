@@ -7,6 +7,7 @@ changes racing each other (a cancel and an execution) have exactly one winner.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -75,7 +76,5 @@ class OrderBook:
 
     async def execute(self, order_id: str) -> None:
         """Execute the order, unless it is no longer pending (it was cancelled)."""
-        try:
+        with contextlib.suppress(OrderNotCancellable):
             await self._store.change(order_id, OrderStatus.EXECUTED, utc_timestamp())
-        except OrderNotCancellable:
-            pass

@@ -59,13 +59,13 @@ class Store(ABC):
     #: True when several processes may share the store (`--workers N` > 1).
     shared: bool = False
 
-    async def open(self) -> None:
+    async def open(self) -> None:  # noqa: B027 (optional: nothing to open by default)
         """Connect and prepare; called once before the server takes requests."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (optional: nothing to release by default)
         """Release connections and background tasks."""
 
-    async def ping(self) -> None:
+    async def ping(self) -> None:  # noqa: B027 (optional: always usable by default)
         """Raise `StoreUnavailable` unless the store can be used right now."""
 
     @abstractmethod

@@ -41,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import cast
 
 import orjson
 from redis import asyncio as aioredis
@@ -231,7 +232,9 @@ class _Pipeliner:
                 # A Redis restarted since this process loaded the scripts:
                 # those commands did not run. Load the scripts and send them again.
                 await self._load_scripts()
-                for index, result in zip(unloaded, await self._run(batch[i][0] for i in unloaded)):
+                for index, result in zip(
+                    unloaded, await self._run(batch[i][0] for i in unloaded), strict=True
+                ):
                     results[index] = result
         except Exception as error:
             for _, answer in batch:
@@ -242,7 +245,7 @@ class _Pipeliner:
             for _, answer in batch:
                 answer.cancel()
             raise
-        for (_, answer), result in zip(batch, results):
+        for (_, answer), result in zip(batch, results, strict=True):
             if answer.done():  # its request went away meanwhile
                 continue
             if isinstance(result, Exception):
@@ -285,10 +288,7 @@ class RedisStore(Store):
         }
         # No retries: a command whose answer was lost may have run, and
         # running a transition twice would turn its win into a refusal.
-        options = dict(
-            socket_connect_timeout=CONNECT_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),
-        )
+        options = {"socket_connect_timeout": CONNECT_TIMEOUT, "retry": Retry(NoBackoff(), 0)}
         self._redis = aioredis.from_url(
             url, socket_timeout=COMMAND_TIMEOUT, max_connections=MAX_CONNECTIONS, **options
         )
@@ -412,6 +412,7 @@ class RedisStore(Store):
         return StoredAnswer(int(status), body, orjson.loads(headers))
 
     async def settle_key(self, key: str, answer: StoredAnswer | None, ttl: float) -> None:
+        args: tuple[object, ...]
         if answer is None:
             args = ("", "", "", 0)
         else:
@@ -611,8 +612,13 @@ class RedisStore(Store):
                 else:
                     last_seq = await self._check_continuity(last_seq)
                 while True:
-                    answer = await self._follower_redis.xread(
-                        {stream: f"{last_seq}-0"}, count=1000, block=FOLLOW_BLOCK_MS
+                    # redis-py types every protocol version's answer at once;
+                    # this connection's (RESP2, bytes) is a list of streams.
+                    answer = cast(
+                        "list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]",
+                        await self._follower_redis.xread(
+                            {stream: f"{last_seq}-0"}, count=1000, block=FOLLOW_BLOCK_MS
+                        ),
                     )
                     # Redis answers: whatever made the requests give up on it is over.
                     await self._recovered()
