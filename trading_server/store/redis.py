@@ -25,6 +25,15 @@ Keys, under the `trading:` prefix:
 Retention: the scripts that add an order or make one final then forget the
 oldest final orders (the lower head of `status:E` and `status:C`) while
 more than `max_orders` are kept, all within the same script.
+- `control`: a hash, the control state's fields (the `control` extension)
+  with a `version` that every change increments and a count of `resets`.
+  Each change publishes the whole hash on the channel `trading:control`;
+  every process subscribes to it, applies what is newer than what it has
+  (by `version`) and confirms on `trading:control-applied`. The process
+  that made the change answers once every subscriber confirmed it (PUBLISH
+  says how many there are), so the next request, to any process, obeys
+  it. A process that was away re-reads the hash when it subscribes again,
+  and sees from `resets` that a reset happened meanwhile.
 
 The scripts a process calls during one round of its event loop go to
 Redis together, as one pipeline (`_Pipeliner`): redis-py spends about
@@ -54,7 +63,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..metrics import STORE_OUTAGES
 from ..model import Order, OrderNotCancellable, OrderNotFound
-from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
+from .base import (
+    ControlListener,
+    Event,
+    EventListener,
+    KeyClaim,
+    ResetListener,
+    Store,
+    StoredAnswer,
+    StoreUnavailable,
+)
 from .paging import OrderPage
 
 log = logging.getLogger("trading_server.store")
@@ -81,9 +99,19 @@ MAX_CONNECTIONS = 100
 # retries this often while Redis is away.
 FOLLOW_BLOCK_MS = 1000
 RECONNECT_INTERVAL = 0.5
+# Where each change of the control state is published, to every process,
+# and where each process confirms that it applied one (with its version).
+CONTROL_CHANNEL = PREFIX + "control"
+APPLIED_CHANNEL = PREFIX + "control-applied"
+# How long a control change waits for every process to confirm it; a
+# process stuck longer than this obeys it late.
+APPLIED_DEADLINE = 2.0
+# Confirmations remembered per process, for changes made elsewhere.
+APPLIED_KEPT = 100
 
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
+_STATUS_INDEXES = ("status:P", "status:E", "status:C")
 
 # Forgets the oldest final orders while more than `max_orders` are kept (0: no limit).
 # KEYS: orders, status:E, status:C.
@@ -267,6 +295,29 @@ end
 return 1
 """
 
+# ARGV: only if unset ('1' or '0'), the channel, then field, value, ...
+_UPDATE_CONTROL = """
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, redis.call('HGETALL', KEYS[1])}
+end
+if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+local state = redis.call('HGETALL', KEYS[1])
+return {redis.call('PUBLISH', ARGV[2], cjson.encode(state)), state}
+"""
+
+# Forgets the orders and their events (the idempotency keys are deleted
+# next, by SCAN); ARGV: the channel, then the control state's field, value, ...
+# KEYS: the control hash, then every key to delete.
+_RESET = """
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+local resets = redis.call('HINCRBY', KEYS[1], 'resets', 1)
+redis.call('DEL', unpack(KEYS))
+redis.call('HSET', KEYS[1], 'version', version, 'resets', resets, unpack(ARGV, 2))
+local state = redis.call('HGETALL', KEYS[1])
+return {redis.call('PUBLISH', ARGV[1], cjson.encode(state)), state}
+"""
+
 _CLAIM_ANSWERS = {
     b"claimed": KeyClaim.CLAIMED,
     b"in flight": KeyClaim.IN_FLIGHT,
@@ -363,7 +414,7 @@ class RedisStore(Store):
     def __init__(
         self, url: str, max_orders: int | None = None, max_keys: int | None = None
     ) -> None:
-        names = ("orders", "due", "seq", "events", "keys", "status:P", "status:E", "status:C")
+        names = ("orders", "due", "seq", "events", "keys", "control", *_STATUS_INDEXES)
         self._keys = {name: PREFIX + name for name in names}
         # 0 tells the scripts: no limit.
         self._max_orders = max_orders or 0
@@ -379,6 +430,10 @@ class RedisStore(Store):
         self._follower_redis = aioredis.from_url(
             url, socket_timeout=FOLLOW_BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options
         )
+        # The control channel's subscription has a connection of its own too.
+        self._control_redis = aioredis.from_url(
+            url, socket_timeout=FOLLOW_BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options
+        )
         self._scripts = _Pipeliner(
             self._redis,
             {
@@ -390,11 +445,22 @@ class RedisStore(Store):
                 "claim_due": _CLAIM_DUE,
                 "claim_key": _CLAIM_KEY,
                 "settle_key": _SETTLE_KEY,
+                "update_control": _UPDATE_CONTROL,
+                "reset": _RESET,
             },
             self._connections,
         )
         self._listeners: list[EventListener] = []
         self._follower: asyncio.Task | None = None
+        self._control_listeners: list[ControlListener] = []
+        self._reset_listeners: list[ResetListener] = []
+        self._control_follower: asyncio.Task | None = None
+        # (version, resets) of the latest control state this process applied.
+        self._control_seen: tuple[int, int] | None = None
+        # Control version -> processes that confirmed applying it; and the
+        # changes made here that wait for theirs (processes needed, future).
+        self._applied: dict[int, int] = {}
+        self._applied_waiters: dict[int, tuple[int, asyncio.Future]] = {}
         self._outage: str | None = None  # why Redis is unreachable, while it is
 
     async def open(self) -> None:
@@ -405,14 +471,16 @@ class RedisStore(Store):
             self._lost(error)
             last_seq = None
         self._follower = asyncio.create_task(self._follow(last_seq), name="redis-events")
+        self._control_follower = asyncio.create_task(self._follow_control(), name="redis-control")
 
     async def close(self) -> None:
-        if self._follower is not None:
-            self._follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._follower
+        for task in (self._follower, self._control_follower):
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])
         await self._redis.aclose()
         await self._follower_redis.aclose()
+        await self._control_redis.aclose()
 
     async def ping(self) -> None:
         await self._call("ping")
@@ -517,6 +585,134 @@ class RedisStore(Store):
                 self._max_keys,
             )
         await self._script("settle_key", (), args, keys=[_key(key), self._keys["keys"]])
+
+    def on_control(self, listener: ControlListener) -> None:
+        self._control_listeners.append(listener)
+
+    def on_reset(self, listener: ResetListener) -> None:
+        self._reset_listeners.append(listener)
+
+    async def control_state(self) -> dict[str, str]:
+        fields = _control_fields(await self._call("hgetall", self._keys["control"]))
+        fields.pop("version", None)
+        fields.pop("resets", None)
+        return fields
+
+    async def update_control(self, fields: dict[str, str], only_if_unset: bool = False) -> None:
+        args = ["1" if only_if_unset else "0", CONTROL_CHANNEL]
+        for name, value in fields.items():
+            args += [name, value]
+        receivers, state = await self._script("update_control", ("control",), tuple(args))
+        version = self._observe_control(_control_fields(state))
+        await self._applied_everywhere(version, receivers)
+
+    async def reset(self, control: dict[str, str]) -> None:
+        args = [CONTROL_CHANNEL]
+        for name, value in control.items():
+            args += [name, value]
+        receivers, state = await self._script(
+            "reset",
+            ("control", "orders", "due", "seq", "events", "keys", *_STATUS_INDEXES),
+            tuple(args),
+        )
+        # Keys are independent of one another: no need to delete them in the same step.
+        async with self._connections:
+            with self._trouble_as_unavailable():
+                async for key in self._redis.scan_iter(match=_key("*"), count=1000):
+                    await self._redis.unlink(key)
+        version = self._observe_control(_control_fields(state))
+        await self._applied_everywhere(version, receivers)
+
+    async def _applied_everywhere(self, version: int, processes: int) -> None:
+        """Wait until `processes` processes confirmed applying `version`
+        (at most `APPLIED_DEADLINE`)."""
+        if self._applied.get(version, 0) >= processes:
+            return
+        confirmed = asyncio.get_running_loop().create_future()
+        self._applied_waiters[version] = (processes, confirmed)
+        try:
+            await asyncio.wait_for(confirmed, APPLIED_DEADLINE)
+        except asyncio.TimeoutError:
+            log.warning(
+                "control change %d: %d of %d processes confirmed it within %g s; "
+                "the others obey it late",
+                version,
+                self._applied.get(version, 0),
+                processes,
+                APPLIED_DEADLINE,
+            )
+        finally:
+            self._applied_waiters.pop(version, None)
+
+    def _confirmed(self, version: int) -> None:
+        """One more process applied `version`."""
+        count = self._applied[version] = self._applied.get(version, 0) + 1
+        for old in [kept for kept in self._applied if kept <= version - APPLIED_KEPT]:
+            del self._applied[old]
+        waiter = self._applied_waiters.get(version)
+        if waiter is not None and count >= waiter[0] and not waiter[1].done():
+            waiter[1].set_result(None)
+
+    def _observe_control(self, fields: dict[str, str]) -> int:
+        """Apply a control state read or received, unless this process has a
+        newer one; its version."""
+        version = int(fields.pop("version", 0))
+        resets = int(fields.pop("resets", 0))
+        seen = self._control_seen
+        if seen is not None and version <= seen[0]:
+            return version
+        self._control_seen = (version, resets)
+        try:
+            if seen is not None and resets > seen[1]:
+                self._follow_from_the_start()
+                for reset_listener in self._reset_listeners:
+                    reset_listener()
+            for listener in self._control_listeners:
+                listener(fields)
+        except Exception:
+            log.exception("the control state (version %d) could not be applied", version)
+        return version
+
+    def _follow_from_the_start(self) -> None:
+        """After a reset, events are numbered from 1 again: follow them from there."""
+        stopping = self._follower
+        if stopping is not None:
+            stopping.cancel()
+
+        async def follow_anew() -> None:
+            if stopping is not None:
+                await asyncio.wait([stopping])
+                # Its XREAD was cut off: that connection is in no state to reuse.
+                await self._follower_redis.connection_pool.disconnect()
+            await self._follow(0)
+
+        self._follower = asyncio.create_task(follow_anew(), name="redis-events")
+
+    async def _follow_control(self) -> None:
+        """Apply every control state published, for as long as the store is open."""
+        while True:
+            pubsub = self._control_redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(CONTROL_CHANNEL, APPLIED_CHANNEL)
+                # What changed while this process was not subscribed.
+                self._observe_control(
+                    _control_fields(await self._control_redis.hgetall(self._keys["control"]))
+                )
+                while True:
+                    message = await pubsub.get_message(timeout=FOLLOW_BLOCK_MS / 1000)
+                    if message is None:
+                        continue
+                    if message["channel"] == APPLIED_CHANNEL.encode():
+                        self._confirmed(int(message["data"]))
+                        continue
+                    version = self._observe_control(_control_fields(orjson.loads(message["data"])))
+                    await self._control_redis.publish(APPLIED_CHANNEL, version)
+            except (RedisConnectionError, RedisTimeoutError, OSError):
+                # The event follower notices and reports the outage.
+                await asyncio.sleep(RECONNECT_INTERVAL)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
 
     async def _script(self, name, key_names, args, keys=None):
         keys = [self._keys[key_name] for key_name in key_names] if keys is None else keys
@@ -625,6 +821,19 @@ class RedisStore(Store):
                 listener(event)
         except Exception:
             log.exception("event %d could not be delivered", seq)
+
+
+def _control_fields(flat) -> dict[str, str]:
+    """HGETALL's answer (a dict of bytes, or a flat list from a script) as text."""
+    if isinstance(flat, dict):
+        items = list(flat.items())
+    else:
+        items = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    return {_text(name): _text(value) for name, value in items}
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _key(idempotency_key: str) -> str:
