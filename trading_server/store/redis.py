@@ -108,6 +108,8 @@ APPLIED_CHANNEL = PREFIX + "control-applied"
 APPLIED_DEADLINE = 2.0
 # Confirmations remembered per process, for changes made elsewhere.
 APPLIED_KEPT = 100
+# How long close() waits for a background task to end before cancelling it again.
+CANCEL_RETRY_SECONDS = 0.1
 
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
@@ -475,9 +477,12 @@ class RedisStore(Store):
 
     async def close(self) -> None:
         for task in (self._follower, self._control_follower):
-            if task is not None:
+            # A cancellation landing inside one of redis-py's reads can be
+            # swallowed by it (the task then blocked on: close() hung when
+            # called just after a command): cancel until it has ended.
+            while task is not None and not task.done():
                 task.cancel()
-                await asyncio.wait([task])
+                await asyncio.wait({task}, timeout=CANCEL_RETRY_SECONDS)
         await self._redis.aclose()
         await self._follower_redis.aclose()
         await self._control_redis.aclose()
