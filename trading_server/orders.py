@@ -82,6 +82,7 @@ class OrderBook:
         it stands) unless it is `PENDING`.
         """
         event = await self._store.change(order_id, OrderStatus.EXECUTED, utc_timestamp())
+        self._changed(event.order)
         return event.order
 
     async def execute(self, order_id: str) -> None:
