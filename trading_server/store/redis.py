@@ -43,14 +43,19 @@ from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..model import Order, OrderNotCancellable, OrderNotFound
-from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
+from .base import (
+    RETAINED_EVENTS,
+    Event,
+    EventListener,
+    KeyClaim,
+    Store,
+    StoredAnswer,
+    StoreUnavailable,
+)
 
 log = logging.getLogger("trading_server.store")
 
 PREFIX = "trading:"
-# The contract's sequence extension retains at least 10,000 events; `~`
-# trims whole stream nodes only, so at least this many stay.
-RETAINED_EVENTS = 10_000
 # How long a claimed due order waits for its claimer before anyone may claim it again.
 CLAIM_LEASE = 5.0
 # How many due orders one `claim_due` hands out at most.
@@ -69,6 +74,8 @@ MAX_CONNECTIONS = 100
 # retries this often while Redis is away.
 FOLLOW_BLOCK_MS = 1000
 RECONNECT_INTERVAL = 0.5
+# How long close() waits for the follower to end before cancelling it again.
+CANCEL_RETRY_SECONDS = 0.1
 
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
@@ -233,7 +240,10 @@ def _decode(order_id: str, encoded: bytes) -> Order:
 class RedisStore(Store):
     shared = True
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, retained_events: int = RETAINED_EVENTS) -> None:
+        # The event stream is trimmed with `MAXLEN ~`, which drops whole
+        # stream nodes only: at least this many events stay.
+        self._retained_events = retained_events
         self._keys = {name: PREFIX + name for name in ("orders", "created", "due", "seq", "events")}
         # No retries: a command whose answer was lost may have run, and
         # running a transition twice would turn its win into a refusal.
@@ -274,9 +284,12 @@ class RedisStore(Store):
 
     async def close(self) -> None:
         if self._follower is not None:
-            self._follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._follower
+            # A cancellation landing inside one of redis-py's reads can be
+            # swallowed by it (the follower then blocked on: close() hung
+            # when called just after a command): cancel until it has ended.
+            while not self._follower.done():
+                self._follower.cancel()
+                await asyncio.wait({self._follower}, timeout=CANCEL_RETRY_SECONDS)
         await self._redis.aclose()
         await self._follower_redis.aclose()
 
@@ -290,7 +303,7 @@ class RedisStore(Store):
         seq = await self._script(
             "add",
             ("orders", "created", "due", "seq", "events"),
-            (order.order_id, _encode(order), repr(due_at), RETAINED_EVENTS),
+            (order.order_id, _encode(order), repr(due_at), self._retained_events),
         )
         if seq == 0:
             raise ValueError(f"order id {order.order_id} is taken already")
@@ -311,7 +324,7 @@ class RedisStore(Store):
         answer = await self._script(
             "change",
             ("orders", "due", "seq", "events"),
-            (order_id, _STATUS_LETTER[status] + updated_at, RETAINED_EVENTS),
+            (order_id, _STATUS_LETTER[status] + updated_at, self._retained_events),
         )
         if not answer:
             raise OrderNotFound(order_id)
