@@ -38,10 +38,19 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         # Small stream nodes: `XADD MAXLEN ~` trims whole nodes, so that
         # the retention of a few events shows.
+        options = {
+            "port": str(self.port),
+            "bind": "127.0.0.1",
+            "save": "",
+            "appendonly": "no",
+            "dir": self.directory.name,
+            "stream-node-max-entries": str(RETAINED_EVENTS),
+        }
         self.process = subprocess.Popen(
-            [executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--dir", self.directory.name]
-            + ["--stream-node-max-entries", str(RETAINED_EVENTS)],
+            [
+                executable,
+                *(word for name, value in options.items() for word in (f"--{name}", value)),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
