@@ -22,9 +22,11 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
-            base = package.split(".")[: len(package.split(".")) - node.level + 1]
-            target = ".".join(base + [node.module] if node.module else base)
-            if not node.level:
+            if node.level:  # relative: from the package, up a level per extra dot
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                target = f"{base}.{node.module}" if node.module else base
+            else:
                 target = node.module or ""
             candidates = [target] + [f"{target}.{alias.name}" for alias in node.names]
         elif isinstance(node, ast.Import):
