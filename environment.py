@@ -18,12 +18,17 @@ from behave.formatter._registry import register_as
 from steps.support.api import ApiClient, ServerDidNotAnswer
 from steps.support.browser import find_chromium
 from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
+from steps.support.parameter_types import register_parameter_types
 from steps.support.processes import LocalServer, RedisServer
-from steps.support.report import RUN, ConsoleReport, HtmlReport
+from steps.support.report.console import ConsoleReport
+from steps.support.report.page import HtmlReport
+from steps.support.report.run import RUN
 
 # behave loads this file before it builds the formatters (see behave.ini).
 register_as("html", HtmlReport)
 register_as("pretty", ConsoleReport)
+# ... and before the step modules, whose patterns use the suite's types.
+register_parameter_types()
 
 PLATFORM_TAG = "platform"
 BROWSER_TAG = "browser"
@@ -131,6 +136,7 @@ def before_scenario(context, scenario):
         return
     if BROWSER_TAG in scenario.effective_tags and not find_chromium():
         scenario.skip(reason=NO_CHROMIUM)
+        return
     if REDIS_TAG in scenario.effective_tags and not redis_installed():
         scenario.skip(
             reason="needs redis-server and the Redis client (pip install -r requirements/redis.txt)"

@@ -6,7 +6,7 @@ import json
 import time
 from collections import Counter
 
-from behave import given, register_type, then, when
+from behave import given, then, when
 from hamcrest import assert_that, equal_to, has_entry, has_key, is_in
 
 from steps.support.browser import Browser, OtherOriginSite, PageError, find_chromium
@@ -16,7 +16,6 @@ from steps.support.feed import EVENT_IN_FLIGHT
 from steps.support.processes import use_own_platform
 
 # As in orders_steps (behave loads this module first): values written as JSON.
-register_type(Json=json.loads)
 # The browser's share of any deadline: receiving an event, running the
 # page's script and rendering, on a busy 2-core machine.
 PAGE_LATENCY = 1.0

@@ -4,7 +4,7 @@ checked over plain HTTP and WebSocket, without a browser."""
 import json
 import uuid
 
-from behave import given, register_type, then, when
+from behave import given, then, when
 from hamcrest import (
     assert_that,
     equal_to,
@@ -22,7 +22,6 @@ from steps.support.feed import EVENT_IN_FLIGHT, FeedListener, FeedRefused
 from steps.support.processes import use_own_platform
 
 # As in orders_steps (behave loads this module first): values written as JSON.
-register_type(Json=json.loads)
 # A web app's usual address during development; never the platform's own.
 OTHER_ORIGIN = "http://localhost:3000"
 EXPOSED_HEADERS = ("Location", "Feed-Seq", "Idempotent-Replayed", "Retry-After")

@@ -5,7 +5,7 @@ import json
 import time
 import uuid
 
-from behave import given, register_type, then, when
+from behave import given, then, when
 from hamcrest import assert_that, contains_inanyorder, equal_to, has_length, is_not
 
 from steps.support.api import concurrently
@@ -14,7 +14,6 @@ from steps.support.delays import RESPONSE_DELAY
 from steps.support.feed import EVENT_IN_FLIGHT
 
 # As in orders_steps.py, which behave loads after this module.
-register_type(Json=json.loads)
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -1,11 +1,10 @@
 """Placing, reading, listing and cancelling orders."""
 
-import json
 import time
 import uuid
 from urllib.parse import urlsplit
 
-from behave import given, register_type, then, when
+from behave import given, then, when
 from hamcrest import assert_that, equal_to, greater_than, has_length, is_in
 
 from steps.support.checks import (
@@ -21,7 +20,6 @@ from steps.support.delays import EXECUTION_DELAY, SERVER_LATE_TOLERANCE, executi
 
 # Quantities and symbols are written in features as JSON (10, 2.5, "EURUSD"),
 # so a step sends exactly the value the reader sees.
-register_type(Json=json.loads)
 
 
 def place(context, stocks, quantity):

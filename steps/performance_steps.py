@@ -17,7 +17,7 @@ from steps.support.delays import (
     SERVER_LATE_TOLERANCE,
     execution_deadline,
 )
-from steps.support.report import histogram_svg
+from steps.support.report.chart import histogram_svg
 
 # Starting 100 threads and their connections on a 2-core machine: allowance
 # on top of one response delay (the sum of 100 delays would be ~55 s).
@@ -95,7 +95,7 @@ def summary_row(label, values):
 @then("every order's execution delay is within the expected range")
 def step_burst_delays(context):
     client_view, server_view = [], []
-    for reply, order in zip(context.burst, context.burst_orders):
+    for reply, order in zip(context.burst, context.burst_orders, strict=True):
         executed = context.burst_executions[order["orderId"]]
         client_view.append(executed.received_at - reply.received_at)
         server_view.append(seconds_between(order["createdAt"], executed.data["timestamp"]))

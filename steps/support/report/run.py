@@ -1,0 +1,16 @@
+"""What the hooks know about the run (which server, which delays, why it
+stopped), carried into the HTML report's header."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class RunDescription:
+    """What the hooks know about the run, for the report's header."""
+
+    server: str = "not known yet"
+    expected: str = ""
+    stopped: str = ""  # why the run stopped before its first scenario, if it did
+
+
+RUN = RunDescription()
