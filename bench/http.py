@@ -78,7 +78,7 @@ def run(rounds: int, seconds: float, log=print) -> dict:
             "POST /orders": (("/", "post.lua"), ("/orders", "post.lua")),
             "GET /orders/{orderId}": (("/", "get.lua"), (f"/orders/{order_id}", "get.lua")),
         }
-        for name, ((base_path, script), (path, _)) in cases.items():  # warm-up
+        for (base_path, script), (path, _) in cases.values():  # warm-up
             wrk(hello, base_path, script, 1)
             wrk(trading, path, script, 1)
         for name in cases:
@@ -96,7 +96,7 @@ def run(rounds: int, seconds: float, log=print) -> dict:
                     f"p99 {ours['p99_ms']:.2f} vs {base['p99_ms']:.2f} ms"
                 )
     for name in ("POST /orders", "GET /orders/{orderId}"):
-        pairs = list(zip(results[name]["hello"], results[name]["trading"]))
+        pairs = list(zip(results[name]["hello"], results[name]["trading"], strict=True))
         results[name]["summary"] = {
             "rps": median([ours["rps"] for _, ours in pairs]),
             "hello_rps": median([base["rps"] for base, _ in pairs]),

@@ -99,9 +99,11 @@ class CountedServer:
                 raise RuntimeError(
                     f"{self.target.name} exited: {self.process.stderr.read()[-2000:]}"
                 )
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.url}/health", timeout=30):
-                    return self
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{self.url}/health", timeout=30),
+            ):
+                return self
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.target.name} did not start under valgrind")
             time.sleep(0.5)
@@ -155,7 +157,7 @@ async def send(port: int, method: str, path: str, total: int, connections: int) 
 
     try:
         await asyncio.gather(
-            *(worker(connection, share) for connection, share in zip(pool, shares))
+            *(worker(connection, share) for connection, share in zip(pool, shares, strict=True))
         )
     finally:
         for connection in pool:
@@ -250,7 +252,8 @@ def main(argv: list[str] | None = None) -> int:
                     target, endpoint, args.requests, args.connections, scratch_dir
                 )
                 print(
-                    f"  {endpoint:<24} {target.name:<20} {per_request:>10,.0f} instructions/request",
+                    f"  {endpoint:<24} {target.name:<20} {per_request:>10,.0f} "
+                    "instructions/request",
                     flush=True,
                 )
     print()

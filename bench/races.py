@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
@@ -196,7 +197,7 @@ def check(outcomes, unknown, final_statuses, feeds, burst) -> dict:
                     f"{order_id}: {feed.url} reported {per_order[order_id]}, read back {final}"
                 )
         seqs = [event["seq"] for event in feed.events if "seq" in event]
-        if any(later <= earlier for earlier, later in zip(seqs, seqs[1:])):
+        if any(later <= earlier for earlier, later in pairwise(seqs)):
             problems.append(f"{feed.url}: seq not increasing")
     wins = Counter(FINAL[status] for status in outcomes.values())
     return {

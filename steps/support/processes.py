@@ -1,6 +1,7 @@
 """Starting and stopping the platform's processes (the suite never imports
 them: it runs `python -m ...` as a user would)."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -43,7 +44,8 @@ class LocalServer:
     def __init__(self, *extra_args, env=None, port=None):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()
+        # Open as long as the server runs; stop() closes it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -153,10 +155,8 @@ class RedisServer:
                 raise RuntimeError(
                     f"redis-server did not start on port {self.port}:\n" + self.output()
                 )
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=0.05)  # the pause between attempts
-            except subprocess.TimeoutExpired:
-                pass
 
     def _answers_ping(self):
         try:

@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 from ..model import Order
 
-
 #: The contract's minimum: the latest 10,000 events can be replayed.
 RETAINED_EVENTS = 10_000
 
