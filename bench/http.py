@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import urllib.request
+from typing import Protocol
 
 from .common import CLIENT_CORE, WRK_DIR, Server, hello_world, median, taskset, trading_server
 
@@ -59,7 +60,14 @@ def wrk(server: Server, path: str, script: str, seconds: float) -> dict:
     }
 
 
-def place_one_order(server: Server) -> str:
+class Reachable(Protocol):
+    """Any server this bench started: a plain one or one under callgrind."""
+
+    @property
+    def url(self) -> str: ...
+
+
+def place_one_order(server: Reachable) -> str:
     request = urllib.request.Request(
         server.url + "/orders",
         data=b'{"stocks": "EURUSD", "quantity": 10}',

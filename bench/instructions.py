@@ -96,9 +96,8 @@ class CountedServer:
         deadline = time.monotonic() + 300  # Python under valgrind starts in tens of seconds
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.target.name} exited: {self.process.stderr.read()[-2000:]}"
-                )
+                errors = self.process.stderr.read() if self.process.stderr else ""
+                raise RuntimeError(f"{self.target.name} exited: {errors[-2000:]}")
             with (
                 contextlib.suppress(OSError),
                 urllib.request.urlopen(f"{self.url}/health", timeout=30),

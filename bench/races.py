@@ -82,7 +82,7 @@ async def race(urls: list[str], orders: int, connections: int) -> dict:
     for feed in feeds:
         await feed.open()
     outcomes: dict[str, int] = {}  # order id -> the cancel's status
-    unknown = Counter()
+    unknown: Counter[str] = Counter()
     gone: set[int] = set()  # instances that refuse connections
     remaining = [orders]
     started = time.monotonic()
@@ -94,7 +94,8 @@ async def race(urls: list[str], orders: int, connections: int) -> dict:
         async def connection(side: int) -> Connection:
             if side not in open_connections:
                 address = addresses[side]
-                open_connections[side] = await Connection(address.hostname, address.port).open()
+                host, port = address.hostname or "127.0.0.1", address.port or 80
+                open_connections[side] = await Connection(host, port).open()
             return open_connections[side]
 
         while remaining[0] > 0 and time.monotonic() < give_up_at:
@@ -285,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         if redis is not None:
             redis.terminate()
             redis.wait(10)
+        if directory is not None:
             directory.cleanup()
     print(json.dumps(result, indent=2))
     return 1 if result["problem count"] or result["races"] == 0 else 0

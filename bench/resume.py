@@ -24,6 +24,7 @@ import sys
 import time
 import urllib.request
 from itertools import pairwise
+from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -112,7 +113,7 @@ async def run(orders: int, seed: int | None) -> int:
     with trading_server() as server:
         url = f"ws://127.0.0.1:{server.port}/ws"
         expected = 2 * orders
-        stats = {"connections": [], "aborted": 0}
+        stats: dict[str, Any] = {"connections": [], "aborted": 0}
         started = time.monotonic()
         bystander: list[int] = []
         watching = asyncio.create_task(watch_live(url, bystander))

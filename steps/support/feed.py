@@ -203,7 +203,7 @@ class FeedListener:
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                found = {}
+                found: dict[str, Event] = {}
                 for event in self._events:
                     if event.order_id in wanted and event.status == status:
                         found.setdefault(event.order_id, event)

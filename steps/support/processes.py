@@ -127,6 +127,8 @@ class RedisServer:
         self.start()
 
     def start(self):
+        if self.EXECUTABLE is None:
+            raise RuntimeError("redis-server is not installed")
         self.process = subprocess.Popen(
             [
                 self.EXECUTABLE,
@@ -219,11 +221,13 @@ class OutputWatcher:
             errors="replace",
             env=env,
         )
+        assert self.process.stdout is not None  # a pipe, asked for above
+        self._output = self.process.stdout
         self._reader = threading.Thread(target=self._read, name="output-watcher", daemon=True)
         self._reader.start()
 
     def _read(self):
-        for line in self.process.stdout:
+        for line in self._output:
             with self._changed:
                 self.lines.append(line.rstrip("\r\n"))
                 self._changed.notify_all()
@@ -245,7 +249,7 @@ class OutputWatcher:
     def stop(self):
         stop_process(self.process)
         self._reader.join(timeout=STOP_DEADLINE)
-        self.process.stdout.close()
+        self._output.close()
 
 
 def use_own_platform(context, *args, port=None):
