@@ -32,6 +32,8 @@ from websockets.exceptions import (
 )
 from websockets.frames import Close
 
+from .cli import program_name
+
 DEFAULT_URL = "ws://127.0.0.1:8000/ws"
 FIRST_RETRY_SECONDS = 0.5
 LONGEST_RETRY_SECONDS = 10.0
@@ -254,7 +256,7 @@ class FeedWatcher:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m trading_server.watch",
+        prog=program_name("trading_server.watch"),
         description="Print the trading platform's order events as they happen.",
     )
     parser.add_argument(
