@@ -33,8 +33,10 @@ from websockets.exceptions import (
 from websockets.frames import Close
 
 from .cli import program_name
+from .settings import Settings
 
-DEFAULT_URL = "ws://127.0.0.1:8000/ws"
+# The feed of a server started with its defaults.
+DEFAULT_URL = f"ws://{Settings.host}:{Settings.port}/ws"
 FIRST_RETRY_SECONDS = 0.5
 LONGEST_RETRY_SECONDS = 10.0
 
