@@ -34,7 +34,7 @@ async def response_delay(request: Request) -> HTTPResponse | None:
     """Wait the response delay; then, if an injected error strikes, the 503
     to answer instead of acting."""
     faults = request.app.ctx.faults
-    seconds = faults.response_delay(request, request.app.ctx.settings.response_delay)
+    seconds = faults.response_delay(request, request.app.ctx.tuning.response_delay)
     if seconds:
         await asyncio.sleep(seconds)
     if faults.refuses(request):

@@ -11,6 +11,8 @@ from sanic.exceptions import MethodNotAllowed, NotFound, RequestCancelled, Sanic
 from sanic.handlers import ErrorHandler
 
 from .api import feed, orders
+from .control import ControlState
+from .control_api import enable_control, follow_control
 from .cors import enable_cors
 from .docs import docs
 from .execution import ExecutionScheduler
@@ -73,6 +75,9 @@ def create_app(settings: Settings) -> Sanic:
     app = Sanic("trading_server", error_handler=JSONErrorHandler())
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     app.ctx.settings = settings
+    # What test control (the `control` extension) may change at run time,
+    # as it stands now (`tuning`) and as the settings started it.
+    app.ctx.start_state = app.ctx.tuning = ControlState.from_settings(settings)
     # The contract's extensions this server offers, listed by /health; each
     # feature that implements one adds its name.
     app.ctx.extensions = []
@@ -82,6 +87,8 @@ def create_app(settings: Settings) -> Sanic:
     app.blueprint(docs)
     app.blueprint(pages)
     app.blueprint(live)
+    if settings.control_token is not None:
+        enable_control(app, settings.control_token)
     app.exception(StoreUnavailable)(_store_unavailable)
     if settings.reports_dir is not None:
         publish_reports(app, settings.reports_dir)
@@ -102,6 +109,8 @@ def create_app(settings: Settings) -> Sanic:
         app.ctx.scheduler = ExecutionScheduler(
             app.ctx.book, app.ctx.store, asyncio.get_running_loop()
         )
+        if settings.control_token is not None:
+            await follow_control(app)
 
     @app.before_server_stop
     async def close_market(app: Sanic) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 import orjson
 from sanic import Blueprint, Request, Sanic, html, raw
 
+from .control_docs import describe_control
 from .cors import ALLOWED_HEADERS, EXPOSED_HEADERS, PREFLIGHT_MAX_AGE
 from .faults import ERROR_MESSAGE
 from .idempotency import KEY_HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
@@ -184,9 +185,11 @@ def _with_refusals(document: dict, settings: Settings) -> dict:
 
 def openapi_document(settings: Settings) -> dict:
     """The document for a server running with `settings`."""
-    return _with_refusals(
+    document = _with_refusals(
         _base_document(str(settings.response_delay), str(settings.execution_delay)), settings
     )
+    # Only a platform with a control token has a control surface to describe.
+    return describe_control(document) if settings.control_token is not None else document
 
 
 _PREFLIGHT = (

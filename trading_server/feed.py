@@ -36,6 +36,7 @@ log = logging.getLogger("trading_server.feed")
 
 TOO_SLOW = 1008
 GOING_AWAY = 1001
+SERVICE_RESTART = 1012
 EVENT_FRAME_BYTES = 170  # about, for the log
 # Replayed events are framed and written this many at a time, waiting for
 # the client in between (the transport's flow control).
@@ -253,8 +254,18 @@ class Feed:
 
     def close(self) -> None:
         """Disconnect every client with 'going away': the server is stopping."""
+        self._disconnect_all(GOING_AWAY, "server shutting down")
+
+    def restart(self) -> None:
+        """The store was reset (events are numbered from 1 again): disconnect
+        every client with 'service restart', so that each resynchronises."""
+        self._disconnect_all(SERVICE_RESTART, "the platform was reset: resynchronise")
+        self._unsent.clear()
+        self._published_seq = 0
+
+    def _disconnect_all(self, code: int, reason: str) -> None:
         for subscriber in [*self._subscribers, *self._replaying]:
-            subscriber.disconnect(GOING_AWAY, "server shutting down")
+            subscriber.disconnect(code, reason)
         self._subscribers.clear()
         self._replaying.clear()
 

@@ -49,6 +49,9 @@ def serve(settings: Settings, listener: socket.socket) -> None:
             "off" if settings.seed is None else settings.seed,
             settings.faults,
         )
+    if settings.control_token is not None:
+        # Never the token itself: logs are read by more people than it is meant for.
+        log.warning("test control is on: /control answers requests bearing the control token")
     if settings.workers == 1:
         # No worker processes at all: the memory store lives in this one.
         app.run(sock=listener, access_log=False, motd=False, single_process=True)

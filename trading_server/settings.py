@@ -8,6 +8,7 @@ both spellings of the setting, so the command line can report it in one line.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -91,6 +92,16 @@ def _directory(text: str) -> Path:
     return path
 
 
+def _token(text: str) -> str:
+    # It travels in an HTTP header: visible ASCII, no spaces. Never echoed.
+    if not text or not all("!" <= character <= "~" for character in text):
+        raise ValueError(
+            "expected a token of visible ASCII characters (no spaces), "
+            "e.g. from: python -c 'import secrets; print(secrets.token_urlsafe())'"
+        )
+    return text
+
+
 @dataclass(frozen=True)
 class _Option:
     """How a setting is spelt; its default is the `Settings` field's."""
@@ -154,6 +165,12 @@ _OPTIONS = {
         "SPEC",
         "inject faults: error=P,latency=P:SECONDS,disconnect=P (P from 0 to 1)",
     ),
+    "control_token": _Option(
+        "--control-token",
+        "TRADING_CONTROL_TOKEN",
+        "TOKEN",
+        "turn on test control at run time (/control), for requests bearing this token",
+    ),
 }
 
 
@@ -169,6 +186,8 @@ class Settings:
     cors_origins: tuple[str, ...] = ("*",)
     seed: int | None = None
     faults: FaultSpec = FaultSpec()
+    # Kept out of repr(): settings may be printed, the token never.
+    control_token: str | None = dataclasses.field(default=None, repr=False)
     quiet: bool = False
 
     @classmethod
@@ -207,6 +226,7 @@ class Settings:
             cors_origins=value("cors_origins", _origins, defaults.cors_origins),
             seed=value("seed", _seed, defaults.seed),
             faults=value("faults", FaultSpec.parse, defaults.faults),
+            control_token=value("control_token", _token, defaults.control_token),
             quiet=args.quiet,
         )
         if settings.workers > 1 and settings.store == MEMORY:
