@@ -20,7 +20,14 @@ from .execution import ExecutionScheduler
 from .faults import FaultInjector
 from .feed import Feed
 from .live import live
-from .metrics import ORDERS_PLACED, STATUS_CHANGES, count_requests, forget_process, metrics
+from .metrics import (
+    ORDERS_PLACED,
+    STATUS_CHANGES,
+    STORE_OUTAGES,
+    count_requests,
+    forget_process,
+    metrics,
+)
 from .orders import OrderBook
 from .pages import pages, publish_reports
 from .randomness import Randomness
@@ -104,6 +111,7 @@ def create_app(settings: Settings) -> Sanic:
     @app.before_server_start
     async def open_market(app: Sanic) -> None:
         app.ctx.store = open_store(settings.store, settings.max_orders, settings.max_keys)
+        app.ctx.store.on_outage(STORE_OUTAGES.inc)
         await app.ctx.store.open()
         # Per process: each worker has a generator (and a stream) of its own.
         app.ctx.randomness = Randomness(settings.seed)

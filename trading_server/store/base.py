@@ -18,6 +18,9 @@ from typing import NamedTuple
 from ..model import Order
 from .paging import OrderPage
 
+#: The contract's minimum: the latest 10,000 events can be replayed.
+RETAINED_EVENTS = 10_000
+
 
 class Event(NamedTuple):
     """One status change, numbered by the store: 1, 2, 3, ... across all orders."""
@@ -72,6 +75,10 @@ class Store(ABC):
 
     async def ping(self) -> None:  # noqa: B027 (optional: always usable by default)
         """Raise `StoreUnavailable` unless the store can be used right now."""
+
+    def on_outage(self, listener: Callable[[], None]) -> None:  # noqa: B027 (never away by default)
+        """Call `listener()` each time the store becomes unreachable (the
+        metrics count outages); a store that cannot go away never calls it."""
 
     @abstractmethod
     def on_event(self, listener: EventListener) -> None:
@@ -151,7 +158,7 @@ class Store(ABC):
     async def events_after(self, seq: int) -> list[Event]:
         """The retained events with a `seq` greater than `seq`, oldest first.
 
-        At least the latest 10,000 events are retained; older ones may be
+        At least the latest `RETAINED_EVENTS` are retained; older ones may be
         gone, and then the list starts at the oldest retained.
         """
 

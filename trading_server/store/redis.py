@@ -50,7 +50,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import cast
 
 import orjson
@@ -61,9 +61,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..metrics import STORE_OUTAGES
 from ..model import Order, OrderNotCancellable, OrderNotFound
 from .base import (
+    RETAINED_EVENTS,
     ControlListener,
     Event,
     EventListener,
@@ -78,9 +78,6 @@ from .paging import OrderPage
 log = logging.getLogger("trading_server.store")
 
 PREFIX = "trading:"
-# The contract's sequence extension retains at least 10,000 events; `~`
-# trims whole stream nodes only, so at least this many stay.
-RETAINED_EVENTS = 10_000
 # How long a claimed due order waits for its claimer before anyone may claim it again.
 CLAIM_LEASE = 5.0
 # How many due orders one `claim_due` hands out at most.
@@ -414,8 +411,15 @@ class RedisStore(Store):
     shared = True
 
     def __init__(
-        self, url: str, max_orders: int | None = None, max_keys: int | None = None
+        self,
+        url: str,
+        retained_events: int = RETAINED_EVENTS,
+        max_orders: int | None = None,
+        max_keys: int | None = None,
     ) -> None:
+        # The event stream is trimmed with `MAXLEN ~`, which drops whole
+        # stream nodes only: at least this many events stay.
+        self._retained_events = retained_events
         names = ("orders", "due", "seq", "events", "keys", "control", *_STATUS_INDEXES)
         self._keys = {name: PREFIX + name for name in names}
         # 0 tells the scripts: no limit.
@@ -463,7 +467,10 @@ class RedisStore(Store):
         # changes made here that wait for theirs (processes needed, future).
         self._applied: dict[int, int] = {}
         self._applied_waiters: dict[int, tuple[int, asyncio.Future]] = {}
-        self._outage: str | None = None  # why Redis is unreachable, while it is
+        self._outage: str | None = None
+        self._outage_listeners: list[
+            Callable[[], None]
+        ] = []  # why Redis is unreachable, while it is
 
     async def open(self) -> None:
         """Connect; a Redis that cannot be reached now only means 503s until it can."""
@@ -493,11 +500,14 @@ class RedisStore(Store):
     def on_event(self, listener: EventListener) -> None:
         self._listeners.append(listener)
 
+    def on_outage(self, listener: Callable[[], None]) -> None:
+        self._outage_listeners.append(listener)
+
     async def add(self, order: Order, due_at: float) -> Event:
         seq = await self._script(
             "add",
             ("orders", "status:P", "due", "seq", "events", "status:E", "status:C"),
-            (order.order_id, _encode(order), repr(due_at), RETAINED_EVENTS, self._max_orders),
+            (order.order_id, _encode(order), repr(due_at), self._retained_events, self._max_orders),
         )
         if seq == 0:
             raise ValueError(f"order id {order.order_id} is taken already")
@@ -544,7 +554,12 @@ class RedisStore(Store):
         answer = await self._script(
             "change",
             ("orders", "due", "seq", "events", "status:P", "status:E", "status:C"),
-            (order_id, _STATUS_LETTER[status] + updated_at, RETAINED_EVENTS, self._max_orders),
+            (
+                order_id,
+                _STATUS_LETTER[status] + updated_at,
+                self._retained_events,
+                self._max_orders,
+            ),
         )
         if not answer:
             raise OrderNotFound(order_id)
@@ -754,7 +769,8 @@ class RedisStore(Store):
 
     def _lost(self, error: Exception) -> None:
         if self._outage is None:
-            STORE_OUTAGES.inc()
+            for listener in self._outage_listeners:
+                listener()
             self._outage = f"Redis at {self._redis_address()} is unreachable ({error})"
             log.error("%s; answering 503 until it is back", self._outage)
 
