@@ -65,7 +65,7 @@ class OrderBook:
         """The retained orders, oldest first, as one snapshot (`Store.snapshot`)."""
         return await self._store.snapshot(status, after)
 
-    async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
+    async def page(self, status: str | None, after: str | None, limit: int) -> OrderPage:
         """A page of the retained orders, oldest first (`Store.page`)."""
         return await self._store.page(status, after, limit)
 

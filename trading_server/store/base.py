@@ -106,13 +106,12 @@ class Store(ABC):
         """
 
     @abstractmethod
-    async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
+    async def page(self, status: str | None, after: str | None, limit: int) -> OrderPage:
         """Up to `limit` (at most `MAX_PAGE`) retained orders, oldest first by
-        creation, with `status` (any when `None`), created after `after`:
-        an order id, or a page's `last` (which needs no order kept), or
-        `None` for from the oldest. A consistent snapshot.
+        creation, with `status` (any when `None`), created after the order
+        `after` (from the oldest when `None`). A consistent snapshot.
 
-        Raises `OrderNotFound` when `after` is an id of no retained order.
+        Raises `OrderNotFound` when `after` names no retained order.
         """
 
     @abstractmethod

@@ -104,17 +104,16 @@ class MemoryStore(Store):
             kept = [self._orders[order_id] for _, order_id in entries]
         return map(Order._make, kept), self._seq
 
-    async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
-        start = after if isinstance(after, int) else self._number(after)
+    async def page(self, status: str | None, after: str | None, limit: int) -> OrderPage:
+        start = self._number(after)
         statuses = _STATUSES if status is None else (status,)
         # The first `limit + 1` of each status, merged: one more than the
         # page says whether more remain.
         entries = sorted(
             entry for name in statuses for entry in self._by_status[name].after(start, limit + 1)
         )
-        entries, more = entries[:limit], len(entries) > limit
-        orders = [Order._make(self._orders[order_id]) for _, order_id in entries]
-        return OrderPage(orders, more, self._seq, entries[-1][0] if entries else start)
+        orders = [Order._make(self._orders[order_id]) for _, order_id in entries[:limit]]
+        return OrderPage(orders, len(entries) > limit, self._seq)
 
     async def change(self, order_id: str, status: str, updated_at: str) -> Event:
         order = self._order(order_id)

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 from ..model import Order
 
-#: What one `Store.page` call answers at most; a longer list is read page
-#: after page (the contract's own `limit` goes up to 1,000 as well).
+#: The most orders one page holds (the contract's `limit` goes up to 1,000);
+#: a list without `limit` is also sent in pieces of this many.
 MAX_PAGE = 1000
 
 
@@ -22,7 +22,6 @@ class OrderPage(NamedTuple):
     orders: list[Order]  # oldest first
     more: bool  # matching orders remain after the last one here
     seq: int  # the latest event this page reflects
-    last: int  # the last order's creation number (0 without orders): where the next page starts
 
 
 class CreationIndex:

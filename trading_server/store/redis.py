@@ -182,9 +182,8 @@ _GET = """
 return {redis.call('GET', KEYS[2]) or '0', redis.call('HGET', KEYS[1], ARGV[1])}
 """
 
-# One page: {seq, more (0 or 1), last, id, order, id, order, ...}, or {}
-# when the `after` order (ARGV[2], '' for none) is not kept; with ARGV[4]
-# 'number', ARGV[2] is a creation number instead. ARGV[1] is the
+# One page: {seq, more (0 or 1), id, order, id, order, ...}, or {} when
+# the `after` order (ARGV[2], '' for none) is not kept. ARGV[1] is the
 # status letter to list ('' for every status); the first ARGV[3] + 1 of
 # each status read, merged by creation number, say whether more remain.
 # KEYS: orders, seq, status:P, status:E, status:C.
@@ -192,9 +191,7 @@ _PAGE = """
 local indexes = {P = {KEYS[3]}, E = {KEYS[4]}, C = {KEYS[5]}}
 indexes = indexes[ARGV[1]] or {KEYS[3], KEYS[4], KEYS[5]}
 local start = 0
-if ARGV[4] == 'number' then
-  start = tonumber(ARGV[2])
-elseif ARGV[2] ~= '' then
+if ARGV[2] ~= '' then
   start = redis.call('ZSCORE', KEYS[3], ARGV[2])
     or redis.call('ZSCORE', KEYS[4], ARGV[2]) or redis.call('ZSCORE', KEYS[5], ARGV[2])
   if not start then return {} end
@@ -207,11 +204,8 @@ for _, index in ipairs(indexes) do
   for j = 1, #got, 2 do found[#found + 1] = {tonumber(got[j + 1]), got[j]} end
 end
 table.sort(found, function(a, b) return a[1] < b[1] end)
-local count = math.min(#found, limit)
-local last = start
-if count > 0 then last = found[count][1] end
-local answer = {redis.call('GET', KEYS[2]) or '0', #found > limit and 1 or 0, tostring(last)}
-for i = 1, count do
+local answer = {redis.call('GET', KEYS[2]) or '0', #found > limit and 1 or 0}
+for i = 1, math.min(#found, limit) do
   answer[#answer + 1] = found[i][2]
   answer[#answer + 1] = redis.call('HGET', KEYS[1], found[i][2])
 end
@@ -533,22 +527,17 @@ class RedisStore(Store):
         orders = (_decode(pairs[i].decode(), pairs[i + 1]) for i in range(0, len(pairs), 2))
         return orders, int(seq)
 
-    async def page(self, status: str | None, after: str | int | None, limit: int) -> OrderPage:
+    async def page(self, status: str | None, after: str | None, limit: int) -> OrderPage:
         answer = await self._script(
             "page",
             ("orders", "seq", "status:P", "status:E", "status:C"),
-            (
-                "" if status is None else _STATUS_LETTER[status],
-                "" if after is None else after,
-                limit,
-                "number" if isinstance(after, int) else "id",
-            ),
+            ("" if status is None else _STATUS_LETTER[status], after or "", limit),
         )
         if not answer:
             raise OrderNotFound(str(after))
-        seq, more, last, *pairs = answer
+        seq, more, *pairs = answer
         orders = [_decode(pairs[i].decode(), pairs[i + 1]) for i in range(0, len(pairs), 2)]
-        return OrderPage(orders, bool(more), int(seq), int(float(last)))
+        return OrderPage(orders, bool(more), int(seq))
 
     async def change(self, order_id: str, status: str, updated_at: str) -> Event:
         answer = await self._script(
