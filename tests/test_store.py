@@ -269,3 +269,35 @@ async def test_past_its_limit_a_store_forgets_the_oldest_keys(stores: SharedStor
         await store.settle_key(key, answer, TTL)
     assert await store.claim_key("first", "body", TTL) == KeyClaim.CLAIMED
     assert await store.claim_key("third", "body", TTL) == answer
+
+
+async def test_every_order_read_in_pieces_is_one_moment(
+    stores: SharedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if stores.kind != "redis":
+        pytest.skip("the memory store takes its snapshot in one step")
+    from trading_server.store import redis
+
+    store, other = await stores.open(), await stores.open()
+    await place(store, 5)
+    monkeypatch.setattr(redis, "SNAPSHOT_PIECE", 2)
+    script = store._script  # type: ignore[attr-defined]
+    pieces = []
+
+    async def meanwhile(name, *args, **kwargs):
+        answer = await script(name, *args, **kwargs)
+        if name == "piece":
+            pieces.append(answer)
+            if len(pieces) == 1:  # changes after the first piece was read
+                await other.change("order-1", OrderStatus.EXECUTED, utc_timestamp())
+                await other.add(new_order(6), time.time() + 3600)
+        return answer
+
+    monkeypatch.setattr(store, "_script", meanwhile)
+    orders, seq = await store.snapshot()
+    assert len(pieces) == 3
+    assert seq == 7
+    assert [(order.order_id, order.status) for order in orders] == [
+        ("order-1", "EXECUTED"),
+        *((f"order-{number}", "PENDING") for number in range(2, 7)),
+    ]

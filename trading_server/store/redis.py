@@ -107,6 +107,8 @@ APPLIED_DEADLINE = 2.0
 APPLIED_KEPT = 100
 # How long close() waits for a background task to end before cancelling it again.
 CANCEL_RETRY_SECONDS = 0.1
+# Orders per script when every order is listed (`RedisStore.snapshot`).
+SNAPSHOT_PIECE = 1000
 
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
@@ -247,6 +249,30 @@ while true do
   answer[#answer + 1] = order_id
   answer[#answer + 1] = redis.call('HGET', KEYS[1], order_id)
 end
+"""
+
+# A piece of the list of every order: those created after creation number
+# ARGV[1], ARGV[2] at most: {seq, more (0 or 1), the last one's number (or
+# ARGV[1]), id, order, id, order, ...}.
+# KEYS: orders, seq, status:P, status:E, status:C.
+_PIECE = """
+local limit = tonumber(ARGV[2])
+local found = {}
+for i = 3, 5 do
+  local got = redis.call('ZRANGEBYSCORE', KEYS[i], '(' .. ARGV[1], '+inf',
+    'WITHSCORES', 'LIMIT', 0, limit + 1)
+  for j = 1, #got, 2 do found[#found + 1] = {tonumber(got[j + 1]), got[j]} end
+end
+table.sort(found, function(a, b) return a[1] < b[1] end)
+local count = math.min(#found, limit)
+local last = ARGV[1]
+if count > 0 then last = string.format('%d', found[count][1]) end
+local answer = {redis.call('GET', KEYS[2]) or '0', #found > limit and 1 or 0, last}
+for i = 1, count do
+  answer[#answer + 1] = found[i][2]
+  answer[#answer + 1] = redis.call('HGET', KEYS[1], found[i][2])
+end
+return answer
 """
 
 # Takes what is due and leases it: each id goes to one caller, and comes
@@ -442,6 +468,7 @@ class RedisStore(Store):
                 "get": _GET,
                 "page": _PAGE,
                 "snapshot": _SNAPSHOT,
+                "piece": _PIECE,
                 "claim_due": _CLAIM_DUE,
                 "claim_key": _CLAIM_KEY,
                 "settle_key": _SETTLE_KEY,
@@ -515,6 +542,47 @@ class RedisStore(Store):
 
     async def snapshot(
         self, status: str | None = None, after: str | None = None
+    ) -> tuple[Iterator[Order], int]:
+        if status is None and after is None:
+            return await self._every_order()
+        return await self._snapshot_at_once(status, after)
+
+    async def _every_order(self) -> tuple[Iterator[Order], int]:
+        """Every order, read a piece at a time (one script each: Redis is
+        never busy with one list for long, and every instance's commands and
+        events keep flowing), then brought to one moment: the events made
+        while the pieces were read, applied in order, leave each order as it
+        stood at the last piece's `seq`. (An order forgotten meanwhile may
+        still be listed.) When those events are not all retained any more,
+        one script reads every order at once instead."""
+        orders: list[Order] = []
+        number, first_seq = 0, None
+        while True:
+            seq, more, last, *pairs = await self._script(
+                "piece",
+                ("orders", "seq", "status:P", "status:E", "status:C"),
+                (number, SNAPSHOT_PIECE),
+            )
+            seq, number = int(seq), int(last)
+            first_seq = seq if first_seq is None else first_seq
+            orders += [_decode(pairs[i].decode(), pairs[i + 1]) for i in range(0, len(pairs), 2)]
+            if not more:
+                break
+        if seq > first_seq:
+            entries = await self._call(
+                "xrange", self._keys["events"], f"({first_seq}-0", f"{seq}-0"
+            )
+            if len(entries) != seq - first_seq:
+                return await self._snapshot_at_once(None, None)
+            place = {order.order_id: index for index, order in enumerate(orders)}
+            for _, fields in entries:
+                order = _decode_fields(fields)
+                if order.order_id in place:
+                    orders[place[order.order_id]] = order
+        return iter(orders), seq
+
+    async def _snapshot_at_once(
+        self, status: str | None, after: str | None
     ) -> tuple[Iterator[Order], int]:
         answer = await self._script(
             "snapshot",
