@@ -22,7 +22,7 @@ from .feed import Feed
 from .live import live
 from .metrics import (
     ORDERS_PLACED,
-    STATUS_CHANGES,
+    STATUS_CHANGED,
     STORE_OUTAGES,
     count_requests,
     forget_process,
@@ -118,7 +118,7 @@ def create_app(settings: Settings) -> Sanic:
         app.ctx.faults = FaultInjector(settings.faults, app.ctx.randomness)
         app.ctx.book = OrderBook(app.ctx.store, settings.execution_delay, app.ctx.randomness)
         app.ctx.book.on_placed(lambda order, due_at: ORDERS_PLACED.inc())
-        app.ctx.book.on_changed(lambda order: STATUS_CHANGES.labels(order.status).inc())
+        app.ctx.book.on_changed(lambda order: STATUS_CHANGED[order.status].inc())
         app.ctx.feed = Feed(app.ctx.store, FEED_BACKLOG_LIMIT, app.ctx.faults)
         app.ctx.scheduler = ExecutionScheduler(
             app.ctx.book, app.ctx.store, asyncio.get_running_loop()

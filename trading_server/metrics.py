@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -34,11 +35,11 @@ MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 ORDERS_PLACED = Counter("trading_orders_placed", "Orders placed")
 STATUS_CHANGES = Counter("trading_order_status_changes", "Orders executed or cancelled", ["status"])
-REQUESTS = Counter("trading_http_requests", "HTTP requests answered", ["method", "route", "status"])
+# Requests by route and status are this histogram's `_count` series.
 REQUEST_SECONDS = Histogram(
     "trading_http_request_duration_seconds",
-    "Time from a request's arrival to its answer (response delay included)",
-    ["method", "route"],
+    "Time from a request's arrival to its answer (response delay included), by route and status",
+    ["method", "route", "status"],
 )
 FEED_CLIENTS = Gauge(
     "trading_feed_clients", "Feed clients connected now", multiprocess_mode="livesum"
@@ -54,9 +55,9 @@ STORE_OUTAGES = Counter("trading_store_outages", "Times the order store became u
 INJECTED_FAULTS = Counter("trading_injected_faults", "Faults injected (--faults)", ["fault"])
 
 # Every series from the start at 0, so that a rate over it is defined
-# before the first such thing happens.
-for _status in ("EXECUTED", "CANCELLED"):
-    STATUS_CHANGES.labels(_status)
+# before the first such thing happens; the status changes' by status, for
+# a dict look-up per change rather than a `labels()` call.
+STATUS_CHANGED = {status: STATUS_CHANGES.labels(status) for status in ("EXECUTED", "CANCELLED")}
 for _reason in ("slow", "fault"):
     FEED_DROPS.labels(_reason)
 for _fault in ("error", "latency", "disconnect"):
@@ -84,15 +85,26 @@ def count_requests(app: Sanic) -> None:
     """Count every HTTP answer by route (the pattern, not the path: one
     series for every order id) and time it."""
 
+    # One histogram per (method, route, status), found again by a dict look-up:
+    # `labels()` checks and locks on every call, a cost on every request.
+    series: dict[tuple, Any] = {}
+
     async def start_clock(request: Request) -> None:
         request.ctx.metrics_started = time.perf_counter()
 
     async def count(request: Request, response) -> None:
-        route = f"/{request.route.path}" if request.route else "unknown"
-        REQUESTS.labels(request.method, route, str(response.status)).inc()
         started = getattr(request.ctx, "metrics_started", None)
-        if started is not None:
-            REQUEST_SECONDS.labels(request.method, route).observe(time.perf_counter() - started)
+        if started is None:
+            return
+        path = request.route.path if request.route else None
+        key = (request.method, path, response.status)
+        histogram = series.get(key)
+        if histogram is None:
+            route = "unknown" if path is None else f"/{path}"
+            histogram = series[key] = REQUEST_SECONDS.labels(
+                request.method, route, str(response.status)
+            )
+        histogram.observe(time.perf_counter() - started)
 
     # Before any middleware that may answer (a refused handshake).
     app.register_middleware(start_clock, "request", priority=99)
