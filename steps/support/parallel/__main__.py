@@ -1,0 +1,223 @@
+"""The whole suite in parallel: python -m steps.support.parallel [--workers N]
+[behave arguments, e.g. --tags=@smoke].
+
+Nearly all of a run is waiting for the server's delays, so the scenarios run
+in worker processes at once (worker.py: each its own behave and its own
+server, as `behave` alone starts). The scenarios that measure time (tagged
+@performance, @delays or @timing) run afterwards in one worker, alone on the
+machine as in a `behave` run. Then the workers' outputs become one run's:
+reports/report.html with behave's totals for the whole run, the JUnit files
+in reports/junit/, and one summary line on the console.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from behave.configuration import Configuration
+from behave.formatter.base import StreamOpener
+from behave.reporter.summary import select_format_summary_by_name
+from behave.runner import Runner
+from behave.runner_util import parse_features
+
+from environment import remove_earlier_junit_files
+from steps.support.parallel.merge import (
+    apply_results,
+    build_page,
+    describe_run,
+    merge_junit,
+    read_parts,
+    read_results,
+)
+from steps.support.parallel.worker import ALLOWED, RUN_FOLDER, WORKER, scenario_key
+from steps.support.report.page import HtmlReport, duration_text
+from steps.support.report.run import RUN
+
+# Scenarios that measure time: run after the others, one at a time.
+ALONE_TAGS = ("performance", "delays", "timing")
+# Measured on a 2-core machine (docs/reports.md): more workers wait less
+# for the server's delays but fight over the CPU for their starts.
+DEFAULT_WORKERS = 8
+# The workers' files (claims, parts, JUnit), kept until the next run.
+SCRATCH = Path("reports") / "parallel"
+FAILED = ("failed", "error", "hook_error", "cleanup_error", "untested", "undefined")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m steps.support.parallel",
+        description="Run the acceptance suite in parallel; other arguments go to behave.",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"processes running scenarios at once (default {DEFAULT_WORKERS})",
+    )
+    options, behave_args = parser.parse_known_args(argv)
+    started, started_clock = time.time(), time.monotonic()
+
+    config = Configuration(behave_args)
+    features = selected_features(config)
+    together: list[str] = []
+    alone: list[str] = []
+    for feature in features:
+        for scenario in feature.walk_scenarios():
+            if scenario.should_run(config):
+                measures_time = set(ALONE_TAGS) & set(scenario.effective_tags)
+                (alone if measures_time else together).append(scenario_key(scenario))
+
+    if SCRATCH.exists():
+        shutil.rmtree(SCRATCH)
+    (SCRATCH / "claims").mkdir(parents=True)
+    workers: list[str] = []
+    phases: list[tuple[str, int, int, float]] = []
+    for phase, keys, count in (
+        ("together", together, options.workers),
+        ("alone", alone, 1),
+    ):
+        if not keys:
+            continue
+        phase_started = time.monotonic()
+        allowed = SCRATCH / f"{phase}.txt"
+        allowed.write_text("\n".join(keys), encoding="utf-8")
+        names = [f"{phase}-{index}" for index in range(1, min(count, len(keys)) + 1)]
+        run_workers(names, allowed, behave_args)
+        workers += names
+        phases.append((phase, len(keys), len(names), time.monotonic() - phase_started))
+
+    folders = [SCRATCH / name for name in workers]
+    apply_results(features, config, read_results(folders))
+    parts = read_parts(folders)
+    describe_run(parts)
+    RUN.parallel = how_it_ran(phases)
+    totals = write_page(config, features, parts, started, started_clock)
+    if config.junit:
+        remove_earlier_junit_files(config)
+        merge_junit(folders, Path(config.junit_directory))
+    return print_summary(features, totals, time.monotonic() - started_clock)
+
+
+def selected_features(config):
+    """The features as behave parses them for these arguments (paths,
+    FILE:LINE, exclusions): every worker walks the same."""
+    runner = Runner(config)
+    with runner.path_manager:
+        runner.setup_paths()
+        locations = [
+            location
+            for location in runner.feature_locations()
+            if not config.exclude(location.filename)
+        ]
+    return parse_features(locations, language=config.lang)
+
+
+def run_workers(names, allowed, behave_args):
+    """The workers of one phase, their lines relayed as they come."""
+    command = [
+        sys.executable,
+        "-m",
+        "behave",
+        "--runner=steps.support.parallel.worker:ClaimingRunner",
+        "-D",
+        f"{RUN_FOLDER}={SCRATCH.resolve()}",
+        "-D",
+        f"{ALLOWED}={allowed.resolve()}",
+        *behave_args,
+    ]
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+    lock = threading.Lock()
+    processes, relays = [], []
+    for name in names:
+        process = subprocess.Popen(
+            [*command, "-D", f"{WORKER}={name}"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        relay = threading.Thread(target=relay_lines, args=(process.stdout, lock), daemon=True)
+        relay.start()
+        processes.append(process)
+        relays.append(relay)
+    for process, relay in zip(processes, relays, strict=True):
+        process.wait()
+        relay.join()
+
+
+def relay_lines(stream, lock):
+    for line in stream:
+        if line.startswith("USING RUNNER:"):
+            continue
+        with lock:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+
+
+def write_page(config, features, parts, started, started_clock):
+    """reports/report.html (behave.ini's `html` output) for the whole run;
+    returns behave's totals for it (a SummaryReporter)."""
+    outputs = dict(zip(config.format or [], config.outfiles or [], strict=False))
+    page_path = Path(outputs.get("html", SCRATCH / "report.html"))
+    page_path.parent.mkdir(parents=True, exist_ok=True)
+    page = HtmlReport(StreamOpener(str(page_path)), config)
+    page.started = page.started.fromtimestamp(started, page.started.tzinfo)
+    page.started_clock = started_clock
+    build_page(page, features, parts)
+    for feature in features:
+        page.totals.feature(feature)
+    page.totals.compute_summary_sums()
+    page.write_page(
+        {
+            "features": page.totals.feature_summary,
+            "scenarios": page.totals.scenario_summary,
+            "steps": page.totals.step_summary,
+        }
+    )
+    return page.totals
+
+
+def how_it_ran(phases):
+    return ", then ".join(
+        f"{scenarios} scenarios on {workers} worker{'s' if workers > 1 else ''} "
+        f"in {duration_text(seconds)}" + (" (they measure time: alone)" if phase == "alone" else "")
+        for phase, scenarios, workers, seconds in phases
+    )
+
+
+def print_summary(features, totals, took):
+    failing = [
+        scenario
+        for feature in features
+        for scenario in feature.walk_scenarios()
+        if scenario.status.name in FAILED
+    ]
+    if failing:
+        print("\nFailing scenarios:")
+        for scenario in failing:
+            print(f"  {scenario.location}  {scenario.name}")
+    if RUN.stopped:
+        print(f"\nA worker stopped before its first scenario: {RUN.stopped}")
+    format_summary = select_format_summary_by_name(totals.output_format)
+    counts = "; ".join(
+        format_summary(kind, summary).strip()
+        for kind, summary in (
+            ("feature", totals.feature_summary),
+            ("scenario", totals.scenario_summary),
+            ("step", totals.step_summary),
+        )
+    )
+    print(f"\n{counts}; took {duration_text(took)}: {RUN.parallel}")
+    return 1 if failing or RUN.stopped else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
