@@ -26,7 +26,7 @@ Feature: Placing and reading orders
     When I list all orders
     Then I see both orders, the first one before the second
 
-  @smoke
+  @smoke @timing
   Scenario: A pending order is executed after the execution delay
     Given I have placed an order for 5 of "AUDUSD"
     When the order has been executed

@@ -13,6 +13,7 @@ Feature: Reproducible runs and faults on purpose
   connection (disconnect). The health check and the documentation never
   misbehave.
 
+  @timing
   Scenario: Two platforms started with the same seed make the same choices
     Given two platforms started with the same seed
     When I place the same five orders on each, one at a time
@@ -20,7 +21,7 @@ Feature: Reproducible runs and faults on purpose
     And both confirmed each order after the same delay
     And both executed each order after the same delay
 
-  @negative
+  @negative @timing
   Scenario Outline: With every request failing, <operation> is refused and changes nothing
     Given a platform that fails every order request
     And I am following that platform's feed
@@ -49,6 +50,7 @@ Feature: Reproducible runs and faults on purpose
       | DELETE | /orders/{orderId} | 204, 404, 409, 503      |
     And every refusal it describes tells when to try again
 
+  @timing
   Scenario: With every answer slowed down, each answer takes the spike's length
     Given a platform that delays every order answer by 1.2 seconds
     When I place an order, list the orders, look up the order and cancel it, one after the other

@@ -39,7 +39,7 @@ from steps.support.report.page import HtmlReport, duration_text
 from steps.support.report.run import RUN
 
 # Scenarios that measure time: run after the others, one at a time.
-ALONE_TAGS = ("performance", "delays", "timing")
+ALONE_TAGS = "performance,delays,timing"
 # Measured on a 2-core machine (docs/reports.md): more workers wait less
 # for the server's delays but fight over the CPU for their starts.
 DEFAULT_WORKERS = 8
@@ -59,7 +59,14 @@ def main(argv=None):
         default=DEFAULT_WORKERS,
         help=f"processes running scenarios at once (default {DEFAULT_WORKERS})",
     )
+    parser.add_argument(
+        "--alone-tags",
+        default=ALONE_TAGS,
+        help="scenarios with any of these tags (comma-separated) run after the others, "
+        f"one at a time (default {ALONE_TAGS}; empty: none)",
+    )
     options, behave_args = parser.parse_known_args(argv)
+    alone_tags = {tag.strip().lstrip("@") for tag in options.alone_tags.split(",")} - {""}
     started, started_clock = time.time(), time.monotonic()
 
     config = Configuration(behave_args)
@@ -69,7 +76,7 @@ def main(argv=None):
     for feature in features:
         for scenario in feature.walk_scenarios():
             if scenario.should_run(config):
-                measures_time = set(ALONE_TAGS) & set(scenario.effective_tags)
+                measures_time = alone_tags & set(scenario.effective_tags)
                 (alone if measures_time else together).append(scenario_key(scenario))
 
     if SCRATCH.exists():
