@@ -38,13 +38,16 @@ from steps.support.parallel.worker import ALLOWED, RUN_FOLDER, WORKER, scenario_
 from steps.support.report.page import HtmlReport, duration_text
 from steps.support.report.run import RUN
 
-# Scenarios that measure time: run after the others, one at a time.
-ALONE_TAGS = "performance,delays,timing"
+# Scenarios that measure time, or that need the server to themselves (a
+# server at API_URL is shared by every worker): run after the others, one at
+# a time.
+ALONE_TAGS = "performance,delays,timing,exclusive"
 # Measured on a 2-core machine (docs/reports.md): more workers wait less
 # for the server's delays but fight over the CPU for their starts.
 DEFAULT_WORKERS = 8
 # The workers' files (claims, parts, JUnit), kept until the next run.
 SCRATCH = Path("reports") / "parallel"
+DRY_RUN = {"--dry-run", "-d"}
 FAILED = ("failed", "error", "hook_error", "cleanup_error", "untested", "undefined")
 
 
@@ -67,6 +70,9 @@ def main(argv=None):
     )
     options, behave_args = parser.parse_known_args(argv)
     alone_tags = {tag.strip().lstrip("@") for tag in options.alone_tags.split(",")} - {""}
+    if DRY_RUN & set(behave_args):
+        # Nothing runs, so nothing to share out: behave itself.
+        return subprocess.call([sys.executable, "-m", "behave", *behave_args])
     started, started_clock = time.time(), time.monotonic()
 
     config = Configuration(behave_args)
@@ -170,12 +176,17 @@ def relay_lines(stream, lock):
 
 
 def write_page(config, features, parts, started, started_clock):
-    """reports/report.html (behave.ini's `html` output) for the whole run;
+    """The HTML report for the whole run, to each `html` output (behave.ini's
+    reports/report.html and any -f html -o FILE);
     returns behave's totals for it (a SummaryReporter)."""
-    outputs = dict(zip(config.format or [], config.outfiles or [], strict=False))
-    page_path = Path(outputs.get("html", SCRATCH / "report.html"))
-    page_path.parent.mkdir(parents=True, exist_ok=True)
-    page = HtmlReport(StreamOpener(str(page_path)), config)
+    pages = [
+        Path(outfile)
+        for format_name, outfile in zip(config.format or [], config.outfiles or [], strict=False)
+        if format_name == "html" and outfile not in (None, "-")
+    ] or [SCRATCH / "report.html"]
+    for path in pages:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    page = HtmlReport(StreamOpener(str(pages[0])), config)
     page.started = page.started.fromtimestamp(started, page.started.tzinfo)
     page.started_clock = started_clock
     build_page(page, features, parts)
@@ -189,15 +200,19 @@ def write_page(config, features, parts, started, started_clock):
             "steps": page.totals.step_summary,
         }
     )
+    for path in pages[1:]:  # more html outputs given with -f html -o FILE
+        shutil.copyfile(pages[0], path)
     return page.totals
 
 
 def how_it_ran(phases):
-    return ", then ".join(
-        f"{scenarios} scenarios on {workers} worker{'s' if workers > 1 else ''} "
-        f"in {duration_text(seconds)}" + (" (they measure time: alone)" if phase == "alone" else "")
-        for phase, scenarios, workers, seconds in phases
-    )
+    described = []
+    for phase, scenarios, workers, seconds in phases:
+        text = f"{scenarios} scenarios on {workers} worker{'s' if workers > 1 else ''}"
+        if phase == "alone":
+            text += " (one at a time: they measure time or need the server to themselves)"
+        described.append(f"{text} in {duration_text(seconds)}")
+    return ", then ".join(described)
 
 
 def print_summary(features, totals, took):
