@@ -10,6 +10,7 @@ both), and stops it at the end.
 import atexit
 import importlib.util
 import os
+import secrets
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -17,6 +18,7 @@ from behave.formatter._registry import register_as
 
 from steps.support.api import ApiClient, ServerDidNotAnswer
 from steps.support.browser import find_chromium
+from steps.support.control import ControlClient
 from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
 from steps.support.parameter_types import register_parameter_types
 from steps.support.processes import LocalServer, RedisServer
@@ -37,7 +39,11 @@ NO_CHROMIUM = "no Chromium found (apt-get install chromium, or set CHROMIUM to i
 REDIS_TAG = "redis"
 # The contract's extensions: a scenario tagged with one runs only against a
 # server whose /health lists it.
-EXTENSION_TAGS = {"sequence", "idempotency", "cors"}
+EXTENSION_TAGS = {"sequence", "idempotency", "cors", "control"}
+CONTROL_TAG = "control"
+# The control token of the server under test: the suite's own server is
+# started with it (a fresh one per run when it is not set).
+CONTROL_TOKEN = "TRADING_CONTROL_TOKEN"
 # A server at API_URL that does not answer /health within these (connect,
 # read) seconds stops the run before its first scenario.
 HEALTH_TIMEOUT = (4, 4)
@@ -52,13 +58,16 @@ def before_all(context):
     remove_earlier_junit_files(context.config)
     api_url = os.environ.get("API_URL", "").strip()
     context.local_server = None
+    context.control_token = os.environ.get(CONTROL_TOKEN) or None
     RUN.expected = f"response delay {RESPONSE_DELAY}, execution delay {EXECUTION_DELAY}"
     try:
         if api_url:
             context.base_url = api_url
             RUN.server = f"{api_url} (API_URL; @{PLATFORM_TAG} scenarios skipped)"
         else:
-            server = LocalServer()
+            # The suite's own server offers test control (the @control scenarios).
+            context.control_token = context.control_token or secrets.token_urlsafe(24)
+            server = LocalServer(env={**os.environ, CONTROL_TOKEN: context.control_token})
             # Also stops the server when the run dies before after_all.
             atexit.register(server.stop)
             context.local_server = server
@@ -149,7 +158,15 @@ def before_scenario(context, scenario):
             "(not listed by /health)"
         )
         return
+    if CONTROL_TAG in scenario.effective_tags and not context.control_token:
+        scenario.skip(reason=f"the server's control token is not known (set {CONTROL_TOKEN})")
+        return
     context.api = ApiClient(context.base_url)
+    if CONTROL_TAG in scenario.effective_tags:
+        context.control = ControlClient(context.base_url, context.control_token)
+        # Put back in after_scenario, so that the next scenario meets the
+        # platform as it was.
+        context.control_before = context.control.state()
     # Everything a scenario opens is closed in after_scenario, failed or not.
     context.listeners = []
     context.processes = []
@@ -162,6 +179,9 @@ def redis_installed():
 
 
 def after_scenario(context, scenario):
+    if hasattr(context, "control"):
+        context.control.change(context.control_before)
+        context.control.close()
     for listener in getattr(context, "listeners", []):
         listener.close()
     for process in getattr(context, "processes", []):

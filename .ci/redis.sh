@@ -69,7 +69,10 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$workdir" --save "" \
 pids+=($!)
 
 api_port=$(free_port)
-python -m trading_server --port "$api_port" --workers 2 \
+# Test control on, for both workers and the suite: the @control scenarios
+# then check that a change through one worker is obeyed by the other.
+control_token=$(python -c 'import secrets; print(secrets.token_urlsafe(24))')
+TRADING_CONTROL_TOKEN="$control_token" python -m trading_server --port "$api_port" --workers 2 \
   --store "redis://127.0.0.1:$redis_port/0" --quiet >"$workdir/api.log" 2>&1 &
 pids+=($!)
 if ! wait_until_up "http://127.0.0.1:$api_port/health" "${pids[1]}"; then
@@ -78,8 +81,9 @@ if ! wait_until_up "http://127.0.0.1:$api_port/health" "${pids[1]}"; then
 fi
 
 echo "== redis: the suite against two workers on one Redis (port $api_port)"
-API_URL="http://127.0.0.1:$api_port" python -m steps.support.parallel \
-  --junit-directory reports/junit-redis -f html -o reports/report-redis.html "$@"
+API_URL="http://127.0.0.1:$api_port" TRADING_CONTROL_TOKEN="$control_token" \
+  python -m steps.support.parallel --junit-directory reports/junit-redis \
+  -f html -o reports/report-redis.html "$@"
 
 echo "== redis: two instances sharing one Redis (@redis, started by the suite)"
 python -m steps.support.parallel --tags=@redis --junit-directory reports/junit-redis-platform \

@@ -14,7 +14,12 @@ order was received. To get there it:
   the order twice;
 - reconnects to the feed when the connection drops and, when the platform
   offers `sequence`, resumes after the last event it saw (`?since=N`), so a
-  dropped connection loses nothing.
+  dropped connection loses nothing;
+- when the platform says it restarted (close code 1012, as a reset through
+  the `control` extension does), resumes from the start of the new numbering.
+
+examples/test_resilient_client.py proves the retries and the resync
+deterministically, steering the platform with its test control.
 
 Without those extensions it still retries, and reports what it could not
 guarantee. Exit status 0 when every check passes, 1 otherwise. Needs
@@ -42,6 +47,8 @@ LONGEST_BACKOFF = 5.0
 ATTEMPTS = 30
 CONNECT_TIMEOUT = 5
 FINAL_STATUSES = {"EXECUTED", "CANCELLED"}
+# The close code of a feed whose platform was reset (1012, service restart).
+PLATFORM_RESET = (1012).to_bytes(2, "big")
 
 
 def backoff(attempt: int, retry_after: str | None) -> float:
@@ -148,12 +155,14 @@ class FeedFollower(threading.Thread):
             try:
                 while not self._stopping:
                     try:
-                        frame = ws.recv()
+                        opcode, data = ws.recv_data()
                     except websocket.WebSocketTimeoutException:
                         continue
-                    if not frame:
-                        break  # a close frame
-                    self._record(json.loads(frame))
+                    if opcode == websocket.ABNF.OPCODE_CLOSE:
+                        if data[:2] == PLATFORM_RESET:
+                            self._resynchronise()
+                        break
+                    self._record(json.loads(data))
             except (OSError, websocket.WebSocketException):
                 pass
             finally:
@@ -173,6 +182,13 @@ class FeedFollower(threading.Thread):
                 self.last_seq = seq
             self.events[event["orderId"]].append(event["orderStatus"])
             self.changed.notify_all()
+
+    def _resynchronise(self) -> None:
+        """The platform was reset: its events are numbered from 1 again, so
+        resume from the start of the new numbering, not from the old number."""
+        with self.changed:
+            self.last_seq = 0
+        self.tally.add("resynchronisations after a platform reset")
 
     def wait_for_final(self, order_ids: list[str], timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -20,6 +20,19 @@ Feature: API description and health check
       | DELETE | /orders/{orderId} | 204, 404, 409      |
       | GET    | /health           | 200                |
 
+  Scenario: A client generated from the OpenAPI document makes no HTTP call of the feed
+    When I fetch the OpenAPI document
+    Then it is a valid OpenAPI 3 document
+    And it describes the order feed for WebSocket clients, not as an HTTP call
+
+  @platform
+  Scenario: The OpenAPI document lists every answer to placing an order
+    When I fetch the OpenAPI document
+    Then it is a valid OpenAPI 3 document
+    And it describes these operations with their answers:
+      | method | path    | statuses                     |
+      | POST   | /orders | 201, 400, 409, 413, 415, 422 |
+
   Scenario: The interactive documentation is a web page
     When I open the documentation
     Then I see a web page

@@ -5,7 +5,8 @@ Feature: Safe retries of an order
   So that a timeout never doubles a position
 
   # It counts the server's "RETRY" orders: no other scenario may place one
-  # meanwhile (the parallel runner runs @exclusive scenarios alone).
+  # meanwhile (with workers sharing a server at API_URL, the parallel runner
+  # runs @exclusive scenarios alone).
   @exclusive
   Scenario: A retried order is placed once
     Given I am watching the order feed

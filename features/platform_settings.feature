@@ -18,12 +18,14 @@ Feature: Refusing malformed settings
       | --response-delay  | 2,1   | --response-delay  | TRADING_RESPONSE_DELAY  |
       | --execution-delay | 1,x   | --execution-delay | TRADING_EXECUTION_DELAY |
       | --cors-origins    | localhost:3000 | --cors-origins | TRADING_CORS_ORIGINS |
+      | --control-token   | two words | --control-token | TRADING_CONTROL_TOKEN |
 
     Examples: Environment variables
       | setting                 | value | flag              | variable                |
       | TRADING_PORT            | x     | --port            | TRADING_PORT            |
       | TRADING_EXECUTION_DELAY | 3,2   | --execution-delay | TRADING_EXECUTION_DELAY |
       | TRADING_CORS_ORIGINS    | http://localhost:3000/app | --cors-origins | TRADING_CORS_ORIGINS |
+      | TRADING_CONTROL_TOKEN   | with space | --control-token | TRADING_CONTROL_TOKEN |
 
   @timing
   Scenario: A flag wins over its environment variable

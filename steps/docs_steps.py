@@ -1,5 +1,6 @@
 """The health check and the API description."""
 
+import json
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -28,6 +29,7 @@ from steps.support.pages import read_page
 HEALTH_CHECKS = 3
 # What browsers accept as a script (RFC 9239 names text/javascript).
 JAVASCRIPT = ("text/javascript", "application/javascript")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @when("I check the platform's health")
@@ -86,6 +88,26 @@ def step_describes_operations(context):
             has_items(*row["statuses"].split(", ")),
             f"the answers documented for {row['method']} {matching[0]}",
         )
+
+
+@then("it tells front-end developers about the preflight, in prose rather than as an operation")
+def step_preflight_in_prose(context):
+    for path, item in context.openapi["paths"].items():
+        assert_that(item, is_not(has_key("options")), f"the operations of {path}")
+    description = context.openapi["info"].get("description", "")
+    for words in ("preflight", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers"):
+        assert_that(description, contains_string(words), "the document's description")
+
+
+@then("it describes the order feed for WebSocket clients, not as an HTTP call")
+def step_feed_not_http(context):
+    feed = context.openapi["paths"].get("/ws", {})
+    assert_that(json.dumps(context.openapi), contains_string("WebSocket"), "the OpenAPI document")
+    for method in HTTP_METHODS:
+        if method in feed:
+            # An HTTP operation is only honest with the upgrade and the refusal of plain HTTP.
+            documented = {str(status) for status in feed[method].get("responses", {})}
+            assert_that(documented, has_items("101", "426"), f"the answers of {method.upper()} /ws")
 
 
 @when("I open the documentation")

@@ -8,13 +8,11 @@ import time
 from behave import given, then, when
 from hamcrest import assert_that, equal_to, is_not, none
 
-from steps.support.api import ApiClient
 from steps.support.checks import answered_with_error, answered_with_order
 from steps.support.delays import execution_deadline
 from steps.support.feed import FeedListener
-from steps.support.processes import LocalServer, RedisServer
+from steps.support.instances import INSTANCES, start_instances
 
-INSTANCES = {"first": 0, "second": 1}
 # An instance whose process died leaves its due orders to the others, which
 # look for such orders every second.
 SWEEP = 1.0
@@ -24,15 +22,7 @@ NOTICE_DEADLINE = 5.0
 
 @given("two instances of the platform share one Redis")
 def step_two_instances(context):
-    context.redis = RedisServer()
-    servers = [LocalServer("--store", context.redis.url) for _ in INSTANCES]
-    # The hooks stop them in this order: the instances, then Redis.
-    context.processes.extend([*servers, context.redis])
-    for server in servers:
-        server.wait_until_healthy()
-    context.instances = [ApiClient(server.base_url) for server in servers]
-    context.clients.extend(context.instances)
-    context.servers = servers
+    start_instances(context)
 
 
 def instance(context, which):
@@ -49,6 +39,7 @@ def step_place_on(context, which, quantity, stocks):
     )
     context.order = context.reply.json()
     context.confirmation = context.reply
+    context.placed_orders.append(context.order)
 
 
 @when("I cancel the order on the {which:w} instance")

@@ -47,7 +47,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
 def plain_words(problem: OSError) -> str:
     if isinstance(problem, socket.gaierror):
         return "no such host"
-    return _PLAIN_WORDS.get(problem.errno) or problem.strerror or str(problem)
+    plain = _PLAIN_WORDS.get(problem.errno) if problem.errno is not None else None
+    return plain or problem.strerror or str(problem)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from functools import wraps
 from sanic import Blueprint, Request, Websocket, empty, raw
 from sanic.response import HTTPResponse
 
-from .faults import ERROR_MESSAGE, RETRY_AFTER_SECONDS
+from .faults import ERROR_MESSAGE
 from .feed import InvalidSince, parse_since
 from .idempotency import (
     KEY_HEADER,
@@ -19,7 +19,7 @@ from .idempotency import (
     parse_key,
 )
 from .model import OrderNotCancellable, OrderNotFound
-from .responses import error, json
+from .responses import error, json, unavailable
 from .store import KeyClaim, StoredAnswer
 from .validation import InvalidOrder, NewOrder, parse_new_order
 
@@ -34,11 +34,11 @@ async def response_delay(request: Request) -> HTTPResponse | None:
     """Wait the response delay; then, if an injected error strikes, the 503
     to answer instead of acting."""
     faults = request.app.ctx.faults
-    seconds = faults.response_delay(request, request.app.ctx.settings.response_delay)
+    seconds = faults.response_delay(request, request.app.ctx.tuning.response_delay)
     if seconds:
         await asyncio.sleep(seconds)
     if faults.refuses(request):
-        return error(503, ERROR_MESSAGE, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return unavailable(ERROR_MESSAGE)
     return None
 
 
@@ -60,26 +60,32 @@ async def place_order(request: Request):
     # Checked, and its key claimed, on arrival, so that a retry during the
     # response delay is told the first is still in flight; every answer
     # still comes after the delay.
-    refusal = new_order = key = None
-    if request.content_type.split(";")[0].strip().lower() != "application/json":
-        refusal = error(415, "the body must be JSON: send Content-Type: application/json")
-    else:
-        try:
-            new_order = parse_new_order(request.body)
-            key = parse_key(request.headers.getall(KEY_HEADER, []))
-        except (InvalidOrder, InvalidKey) as problem:
-            refusal = error(400, str(problem))
-    if key is not None:
-        claim = await request.app.ctx.store.claim_key(key, fingerprint(new_order), KEY_TTL_SECONDS)
-        if claim == KeyClaim.CLAIMED:
-            return await _place_with_key(request, new_order, key)
-        refusal = _answer_to_retry(claim)
+    read = _read_new_order(request)
+    if not isinstance(read, HTTPResponse):
+        new_order, key = read
+        if key is not None:
+            claim = await request.app.ctx.store.claim_key(
+                key, fingerprint(new_order), KEY_TTL_SECONDS
+            )
+            if claim == KeyClaim.CLAIMED:
+                return await _place_with_key(request, new_order, key)
+            read = _answer_to_retry(claim)
     fault = await response_delay(request)
     if fault is not None:
         return fault
-    if refusal is not None:
-        return refusal
-    return await _place(request, new_order)
+    if isinstance(read, HTTPResponse):
+        return read
+    return await _place(request, read[0])
+
+
+def _read_new_order(request: Request) -> tuple[NewOrder, str | None] | HTTPResponse:
+    """The new order and its idempotency key, or the refusal to answer instead."""
+    if request.content_type.split(";")[0].strip().lower() != "application/json":
+        return error(415, "the body must be JSON: send Content-Type: application/json")
+    try:
+        return parse_new_order(request.body), parse_key(request.headers.getall(KEY_HEADER, []))
+    except (InvalidOrder, InvalidKey) as problem:
+        return error(400, str(problem))
 
 
 async def _place(request: Request, new_order: NewOrder) -> HTTPResponse:
@@ -96,6 +102,7 @@ async def _place_with_key(request: Request, new_order: NewOrder, key: str) -> HT
         if fault is not None:
             return fault  # the key stays free: nothing was placed
         placed = await _place(request, new_order)
+        assert placed.body is not None  # json() always gives one
         answer = StoredAnswer(placed.status, placed.body, {"Location": placed.headers["Location"]})
         return placed
     finally:

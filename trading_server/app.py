@@ -11,6 +11,8 @@ from sanic.exceptions import MethodNotAllowed, NotFound, RequestCancelled, Sanic
 from sanic.handlers import ErrorHandler
 
 from .api import feed, orders
+from .control import ControlState
+from .control_api import enable_control, follow_control
 from .cors import enable_cors
 from .docs import docs
 from .execution import ExecutionScheduler
@@ -20,17 +22,14 @@ from .live import live
 from .orders import OrderBook
 from .pages import pages, publish_reports
 from .randomness import Randomness
-from .responses import error
-from .settings import Settings
+from .responses import error, unavailable
+from .settings import MAX_BODY_BYTES, Settings
 from .store import StoreUnavailable, open_store
 
 log = logging.getLogger("trading_server")
 access_log = logging.getLogger("trading_server.access")
 
-MAX_BODY_BYTES = 64 * 1024
 CLIENT_CLOSED_REQUEST = 499
-# Seconds a client is asked to wait while the store is unreachable.
-STORE_RETRY_AFTER = 1
 # Bytes of events (each about 170) a WebSocket client may leave unsent
 # before it is disconnected.
 FEED_BACKLOG_LIMIT = 256 * 1024
@@ -76,6 +75,9 @@ def create_app(settings: Settings) -> Sanic:
     app = Sanic("trading_server", error_handler=JSONErrorHandler())
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     app.ctx.settings = settings
+    # What test control (the `control` extension) may change at run time,
+    # as it stands now (`tuning`) and as the settings started it.
+    app.ctx.start_state = app.ctx.tuning = ControlState.from_settings(settings)
     # The contract's extensions this server offers, listed by /health; each
     # feature that implements one adds its name.
     app.ctx.extensions = []
@@ -85,6 +87,8 @@ def create_app(settings: Settings) -> Sanic:
     app.blueprint(docs)
     app.blueprint(pages)
     app.blueprint(live)
+    if settings.control_token is not None:
+        enable_control(app, settings.control_token)
     app.exception(StoreUnavailable)(_store_unavailable)
     if settings.reports_dir is not None:
         publish_reports(app, settings.reports_dir)
@@ -105,6 +109,8 @@ def create_app(settings: Settings) -> Sanic:
         app.ctx.scheduler = ExecutionScheduler(
             app.ctx.book, app.ctx.store, asyncio.get_running_loop()
         )
+        if settings.control_token is not None:
+            await follow_control(app)
 
     @app.before_server_stop
     async def close_market(app: Sanic) -> None:
@@ -118,18 +124,15 @@ def create_app(settings: Settings) -> Sanic:
 async def _store_unavailable(request: Request, problem: StoreUnavailable):
     """Redis is away: 503, changing nothing, until it is back (the store logs
     the outage once)."""
-    return error(
-        503,
-        f"the order store is unavailable, try again shortly: {problem}",
-        {"Retry-After": str(STORE_RETRY_AFTER)},
-    )
+    return unavailable(f"the order store is unavailable, try again shortly: {problem}")
 
 
 def _log_every_request(app: Sanic) -> None:
-    # Before any other middleware, which may answer (a refused handshake).
-    @app.on_request(priority=100)
     async def start_clock(request: Request) -> None:
         request.ctx.started = time.perf_counter()
+
+    # Before any other middleware, which may answer (a refused handshake).
+    app.on_request(start_clock, priority=100)
 
     @app.on_response
     async def log_request(request: Request, response) -> None:

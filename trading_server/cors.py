@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from sanic import Request, Sanic, empty
 from sanic.exceptions import MethodNotAllowed
-from sanic.response import BaseHTTPResponse
+from sanic.response import BaseHTTPResponse, HTTPResponse
 
 from .responses import error
 
@@ -53,7 +53,7 @@ def _is_own_address(origin: str, request: Request) -> bool:
     return urlsplit(origin).netloc.lower() == request.host.lower()
 
 
-def _refused(request: Request) -> BaseHTTPResponse:
+def _refused(request: Request) -> HTTPResponse:
     return error(
         403,
         f"origin {request.headers['origin']} is not allowed to call this platform from a "
@@ -102,7 +102,7 @@ def enable_cors(
             }
         )
 
-    async def check_handshake_origin(request: Request) -> BaseHTTPResponse | None:
+    async def check_handshake_origin(request: Request) -> HTTPResponse | None:
         if "origin" in request.headers and not policy.accepts(request):
             return _refused(request)
         return None

@@ -8,6 +8,10 @@ per execution would cost more than the execution). With a shared store an
 order's process may die before its time; every process then also sweeps
 the store now and then for due orders nobody executed (`Store.claim_due`
 hands each to one of them).
+
+While execution is paused (the `control` extension), due orders wait in
+this process's queue, and sweeps claim nothing; they all execute once it
+is resumed.
 """
 
 from __future__ import annotations
@@ -37,10 +41,28 @@ class ExecutionScheduler:
         self._work = asyncio.Event()
         self._executor = loop.create_task(self._execute_due())
         self._sweeper: asyncio.Task | None = None
+        self._paused = False
         book.on_placed(self._on_placed)
         store.on_event(self._on_event)
         if store.shared:
             self._sweeper = loop.create_task(self._sweep())
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    @paused.setter
+    def paused(self, paused: bool) -> None:
+        self._paused = paused
+        if not paused:
+            self._work.set()  # what came due meanwhile executes now
+
+    def forget(self) -> None:
+        """Drop every timer and due order: the store has forgotten its orders."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        self._due.clear()
 
     def _on_placed(self, order: Order, due_at: float) -> None:
         self._timers[order.order_id] = self._loop.call_later(
@@ -62,7 +84,7 @@ class ExecutionScheduler:
         while True:
             await self._work.wait()
             self._work.clear()
-            while self._due:
+            while self._due and not self._paused:
                 if self._store.shared:
                     # Each execution waits for a round trip to the store: one
                     # after another, a burst's last ones would run late (and
@@ -86,6 +108,8 @@ class ExecutionScheduler:
     async def _sweep(self) -> None:
         while True:
             await asyncio.sleep(SWEEP_SECONDS)
+            if self._paused:
+                continue
             try:
                 for order_id in await self._store.claim_due(time.time()):
                     await self._book.execute(order_id)
@@ -94,9 +118,7 @@ class ExecutionScheduler:
 
     def stop(self) -> None:
         """Cancel every timer: a stopping server executes nothing more."""
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
+        self.forget()
         self._executor.cancel()
         if self._sweeper is not None:
             self._sweeper.cancel()

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("trading_server.faults")
 
 ERROR_MESSAGE = "injected fault: error (nothing was changed; try again)"
-RETRY_AFTER_SECONDS = 1
 
 
 def _probability(name: str, text: str) -> float:

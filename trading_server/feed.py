@@ -36,6 +36,7 @@ log = logging.getLogger("trading_server.feed")
 
 TOO_SLOW = 1008
 GOING_AWAY = 1001
+SERVICE_RESTART = 1012
 EVENT_FRAME_BYTES = 170  # about, for the log
 # Replayed events are framed and written this many at a time, waiting for
 # the client in between (the transport's flow control).
@@ -72,8 +73,13 @@ def text_frame(message: str) -> bytes:
 
 class Subscriber:
     def __init__(self, ws: Websocket, backlog_limit: int) -> None:
+        # A handler is only given an open connection: its protocol and
+        # transport are there for as long as it is served.
+        assert ws.io_proto is not None
+        assert ws.io_proto.transport is not None
         self.ws = ws
-        self._transport = ws.io_proto.transport
+        self._protocol = ws.io_proto
+        self._transport: asyncio.Transport = ws.io_proto.transport
         self._backlog_limit = backlog_limit
 
     def offer(self, frame: bytes) -> bool:
@@ -91,7 +97,7 @@ class Subscriber:
         if self.ws.ws_proto.state is not State.OPEN:
             return False
         try:
-            await self.ws.io_proto.send(frames)
+            await self._protocol.send(frames)
         except RequestCancelled:  # the connection is closing
             return False
         return True
@@ -248,8 +254,18 @@ class Feed:
 
     def close(self) -> None:
         """Disconnect every client with 'going away': the server is stopping."""
+        self._disconnect_all(GOING_AWAY, "server shutting down")
+
+    def restart(self) -> None:
+        """The store was reset (events are numbered from 1 again): disconnect
+        every client with 'service restart', so that each resynchronises."""
+        self._disconnect_all(SERVICE_RESTART, "the platform was reset: resynchronise")
+        self._unsent.clear()
+        self._published_seq = 0
+
+    def _disconnect_all(self, code: int, reason: str) -> None:
         for subscriber in [*self._subscribers, *self._replaying]:
-            subscriber.disconnect(GOING_AWAY, "server shutting down")
+            subscriber.disconnect(code, reason)
         self._subscribers.clear()
         self._replaying.clear()
 

@@ -7,6 +7,7 @@ changes racing each other (a cancel and an execution) have exactly one winner.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -32,7 +33,8 @@ class OrderBook:
 
     def __init__(self, store: Store, execution_delay: DelayRange, rng: Randomness) -> None:
         self._store = store
-        self._execution_delay = execution_delay
+        # Control (the `control` extension) changes it at run time.
+        self.execution_delay = execution_delay
         self._rng = rng
         self._placement_listeners: list[PlacementListener] = []
 
@@ -44,7 +46,7 @@ class OrderBook:
         created = time.time()
         now = utc_timestamp(created)
         order = Order(self._rng.order_id(), stocks, quantity, OrderStatus.PENDING, now, now)
-        due_at = created + self._execution_delay.sample(self._rng)
+        due_at = created + self.execution_delay.sample(self._rng)
         await self._store.add(order, due_at)
         for listener in self._placement_listeners:
             listener(order, due_at)
@@ -63,9 +65,16 @@ class OrderBook:
         event = await self._store.change(order_id, OrderStatus.CANCELLED, utc_timestamp())
         return event.order
 
+    async def execute_now(self, order_id: str) -> Order:
+        """Execute the order whatever its due time; the order as executed.
+
+        Raises `OrderNotFound`, or `OrderNotCancellable` (with the order as
+        it stands) unless it is `PENDING`.
+        """
+        event = await self._store.change(order_id, OrderStatus.EXECUTED, utc_timestamp())
+        return event.order
+
     async def execute(self, order_id: str) -> None:
         """Execute the order, unless it is no longer pending (it was cancelled)."""
-        try:
+        with contextlib.suppress(OrderNotCancellable):
             await self._store.change(order_id, OrderStatus.EXECUTED, utc_timestamp())
-        except OrderNotCancellable:
-            pass

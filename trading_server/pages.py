@@ -1,7 +1,7 @@
 """The platform's own pages for people: the home page and the reports listing.
 
-Plain server-rendered HTML with its style inline, so that the pages work
-offline and without scripts.
+Plain server-rendered HTML (the templates in `templates/`) with its style
+inline, so that the pages work offline and without scripts.
 """
 
 from __future__ import annotations
@@ -14,40 +14,16 @@ from typing import NamedTuple
 from sanic import Blueprint, Request, Sanic, empty, html, redirect
 from sanic.handlers.directory import DirectoryHandler
 
+from .randomness import DelayRange
+from .templates import template
+
 pages = Blueprint("pages")
 
 TITLE = "Simulated trading platform"
 
-_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>{title}</title>
-  <link rel="icon" href="data:,">
-  <style>
-    body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto;
-           padding: 0 1rem; line-height: 1.5; color: #1b1f24; }}
-    h1 {{ font-size: 1.6rem; margin-bottom: 0.2rem; }}
-    .lead {{ color: #57606a; margin-top: 0; }}
-    code {{ background: #f0f2f4; padding: 0.1rem 0.3rem; border-radius: 3px; }}
-    table {{ border-collapse: collapse; width: 100%; }}
-    th, td {{ text-align: left; padding: 0.4rem 0.8rem 0.4rem 0; border-bottom: 1px solid #d8dee4;
-             vertical-align: top; }}
-    td.number, th.number {{ text-align: right; }}
-    th, td.number {{ white-space: nowrap; }}
-    nav {{ margin-bottom: 1rem; }}
-  </style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
-
 
 def _page(title: str, body: str) -> str:
-    return _PAGE.format(title=escape(title), body=body)
+    return template("page.html").substitute(title=escape(title), body=body)
 
 
 class Place(NamedTuple):
@@ -81,19 +57,13 @@ def _home_page(request: Request) -> str:
         f"<td>{escape(place.about)}</td></tr>"
         for place in _places(request)
     )
-    return _page(
-        TITLE,
-        f"""<h1>{TITLE}</h1>
-<p class="lead">A mock order API for testing trading clients.</p>
-<p>The order API: <code>POST /orders</code>, <code>GET /orders</code>,
-<code>GET /orders/{{orderId}}</code> and <code>DELETE /orders/{{orderId}}</code>.
-Every order endpoint answers after {_seconds(settings.response_delay)};
-an order is executed {_seconds(settings.execution_delay)} after it was placed,
-unless it is cancelled first.</p>
-<table>
-{rows}
-</table>""",
+    body = template("home.html").substitute(
+        title=TITLE,
+        response_delay=_seconds(settings.response_delay),
+        execution_delay=_seconds(settings.execution_delay),
+        rows=rows,
     )
+    return _page(TITLE, body)
 
 
 def _address(address: str) -> str:
@@ -102,7 +72,7 @@ def _address(address: str) -> str:
     return f'<a href="{text}">{text}</a>' if address.startswith("/") else f"<code>{text}</code>"
 
 
-def _seconds(delay) -> str:
+def _seconds(delay: DelayRange) -> str:
     if delay.is_off:
         return "no delay"
     if delay.low == delay.high:
@@ -184,27 +154,21 @@ def _listing_page(path: str, entries: list[Entry]) -> str:
     )
     if not entries:
         rows = '<tr><td colspan="3">No reports yet.</td></tr>'
-    return _page(
-        f"Test reports: {path}",
-        f"""<nav>{" / ".join(crumbs)}</nav>
-<h1>Test reports</h1>
-<p class="lead">Published read-only by the {TITLE.lower()}.</p>
-<table>
-<tr><th>Name</th><th class="number">Size</th><th>Modified (UTC)</th></tr>
-{rows}
-</table>""",
+    body = template("reports.html").substitute(
+        crumbs=" / ".join(crumbs), platform=TITLE.lower(), rows=rows
     )
+    return _page(f"Test reports: {path}", body)
 
 
 def readable_size(size: int) -> str:
     """Bytes as a person reads them: 512 B, 2.4 KiB, 3.1 MiB."""
     if size < 1024:
         return f"{size} B"
-    value = float(size)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
+    value, unit = size / 1024, "KiB"
+    for larger in ("MiB", "GiB", "TiB"):
         if value < 1024:
             break
+        value, unit = value / 1024, larger
     return f"{value:.1f} {unit}"
 
 

@@ -13,6 +13,15 @@ def json(body: object, status: int = 200, headers: dict | None = None) -> HTTPRe
     return HTTPResponse(orjson.dumps(body), status, headers, "application/json")
 
 
+#: Seconds a client is asked to wait after a 503 (an injected error, the store away).
+RETRY_AFTER_SECONDS = 1
+
+
 def error(status: int, message: str, headers: dict | None = None) -> HTTPResponse:
     """The contract's one shape for every error."""
     return json({"code": status, "message": message}, status, headers)
+
+
+def unavailable(message: str) -> HTTPResponse:
+    """A 503 with Retry-After: nothing was changed, try again shortly."""
+    return error(503, message, {"Retry-After": str(RETRY_AFTER_SECONDS)})

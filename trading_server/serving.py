@@ -49,12 +49,14 @@ def serve(settings: Settings, listener: socket.socket) -> None:
             "off" if settings.seed is None else settings.seed,
             settings.faults,
         )
-    options = dict(sock=listener, access_log=False, motd=False)
+    if settings.control_token is not None:
+        # Never the token itself: logs are read by more people than it is meant for.
+        log.warning("test control is on: /control answers requests bearing the control token")
     if settings.workers == 1:
         # No worker processes at all: the memory store lives in this one.
-        app.run(single_process=True, **options)
+        app.run(sock=listener, access_log=False, motd=False, single_process=True)
     else:
-        app.prepare(workers=settings.workers, **options)
+        app.prepare(sock=listener, access_log=False, motd=False, workers=settings.workers)
         Sanic.serve(primary=app, app_loader=AppLoader(factory=partial(worker_app, settings)))
 
 

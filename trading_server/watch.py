@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
 import signal
 import socket
@@ -82,7 +83,7 @@ def _display_width(text: str) -> int:
 
 def _cells(values: tuple[str, ...]) -> str:
     cells = []
-    for value, (_, width, align) in zip(values, COLUMNS):
+    for value, (_, width, align) in zip(values, COLUMNS, strict=True):
         text = _printable(value)
         padding = " " * max(0, width - _display_width(text))
         cells.append(text + padding if align == "<" else padding + text)
@@ -206,7 +207,8 @@ class FeedWatcher:
                         else "; the feed's address ends in /ws"
                     )
                     raise SubscriptionRefused(
-                        f"{self.url}: the server did not open the feed ({_http_status(status)}){hint}"
+                        f"{self.url}: the server did not open the feed "
+                        f"({_http_status(status)}){hint}"
                     ) from None
                 problem = _why_unreachable(refusal, self.url)
             except (OSError, InvalidHandshake, WebSocketException) as error:
@@ -222,14 +224,17 @@ class FeedWatcher:
             say(f"connected again to {self.url}; resuming after event {self.last_seq}")
         else:
             say(
-                f"connected again to {self.url}; events since {self.lost_at:%H:%M:%S}Z may have been missed"
+                f"connected again to {self.url}; "
+                f"events since {self.lost_at:%H:%M:%S}Z may have been missed"
             )
         self.lost_at = None
         if not self.header_printed:
             print(HEADER, flush=True)
             self.header_printed = True
 
-    def _show(self, frame: str) -> None:
+    def _show(self, frame: str | bytes) -> None:
+        if isinstance(frame, bytes):  # the feed sends text; a binary frame is shown as text
+            frame = frame.decode(errors="replace")
         seq = event_seq(frame)
         if seq is not None and self.last_seq is not None:
             if seq <= self.last_seq:
@@ -262,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     url = parser.parse_args(argv).url
     # A symbol the console's encoding cannot show must not end the watcher.
     for stream in (sys.stdout, sys.stderr):
-        stream.reconfigure(errors="replace")
+        if isinstance(stream, io.TextIOWrapper):  # not when replaced (by a test, say)
+            stream.reconfigure(errors="replace")
     # SIGTERM (docker stop, kill) ends the watcher as quietly as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:

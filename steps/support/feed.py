@@ -69,6 +69,7 @@ class FeedListener:
         self._events = []
         self._error = None
         self.ending = None  # how the server ended the connection: "closed" or "dropped"
+        self.close_code = None  # the code of the server's close frame, if it sent one
         self._stopping = False
         self._changed = threading.Condition()
         # create_connection returns once the handshake has completed, which is
@@ -92,14 +93,16 @@ class FeedListener:
         try:
             while not self._stopping:
                 try:
-                    frame = self._socket.recv()
+                    opcode, data = self._socket.recv_data()
                 except websocket.WebSocketTimeoutException:
                     continue
-                if not frame:  # a close frame
+                if opcode == websocket.ABNF.OPCODE_CLOSE:
+                    # The close code says why (1012: the platform was reset).
+                    self.close_code = int.from_bytes(data[:2], "big") if len(data) >= 2 else None
                     if not self._stopping:
                         self._record_error("the server closed the feed", "closed")
                     return
-                self._record(frame)
+                self._record(data.decode("utf-8") if opcode == websocket.ABNF.OPCODE_TEXT else data)
         except (websocket.WebSocketConnectionClosedException, ConnectionError) as error:
             if not self._stopping:
                 self._record_error(

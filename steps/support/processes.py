@@ -248,14 +248,14 @@ class OutputWatcher:
         self.process.stdout.close()
 
 
-def use_own_platform(context, *args, port=None):
+def use_own_platform(context, *args, port=None, env=None):
     """Start a platform for this scenario and point its steps at it.
 
     Every step that talks to "the platform" (`context.api`, `base_url`,
     `feed_url`) then uses it until the scenario ends: behave drops what a
     scenario sets on the context. The hooks stop it.
     """
-    server = LocalServer(*args, port=port)
+    server = LocalServer(*args, port=port, env=env)
     context.processes.append(server)
     server.wait_until_healthy()
     context.api.close()

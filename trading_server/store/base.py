@@ -29,6 +29,10 @@ class Event(NamedTuple):
 
 
 EventListener = Callable[[Event], None]
+#: Called with every field of the control state (the `control` extension).
+ControlListener = Callable[[dict[str, str]], None]
+#: Called when the store has been reset (the `control` extension).
+ResetListener = Callable[[], None]
 
 
 class StoredAnswer(NamedTuple):
@@ -55,13 +59,13 @@ class Store(ABC):
     #: True when several processes may share the store (`--workers N` > 1).
     shared: bool = False
 
-    async def open(self) -> None:
+    async def open(self) -> None:  # noqa: B027 (optional: nothing to open by default)
         """Connect and prepare; called once before the server takes requests."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 (optional: nothing to release by default)
         """Release connections and background tasks."""
 
-    async def ping(self) -> None:
+    async def ping(self) -> None:  # noqa: B027 (optional: always usable by default)
         """Raise `StoreUnavailable` unless the store can be used right now."""
 
     @abstractmethod
@@ -139,3 +143,33 @@ class Store(ABC):
     async def settle_key(self, key: str, answer: StoredAnswer | None, ttl: float) -> None:
         """End a claim: keep `answer` under the key for `ttl` seconds, or,
         with `None` (the request was refused), free the key again."""
+
+    # -- The `control` extension: one control state for every process ----
+
+    @abstractmethod
+    def on_control(self, listener: ControlListener) -> None:
+        """Call `listener(fields)` with every field of the control state
+        each time it changes, whichever process changed it (a shared store
+        also calls it once when it first reads the state)."""
+
+    @abstractmethod
+    def on_reset(self, listener: ResetListener) -> None:
+        """Call `listener()` in every process when the store has been reset,
+        before the control listeners hear of the restored state."""
+
+    @abstractmethod
+    async def control_state(self) -> dict[str, str]:
+        """The control state's fields (text), empty before anyone set them."""
+
+    @abstractmethod
+    async def update_control(self, fields: dict[str, str], only_if_unset: bool = False) -> None:
+        """Change these fields of the control state; every process's
+        control listeners are told. With `only_if_unset`, only when no
+        process has set a control state yet (a platform starting up)."""
+
+    @abstractmethod
+    async def reset(self, control: dict[str, str]) -> None:
+        """Forget every order, event and idempotency key, at once for
+        every process: events are numbered from 1 again. The control state
+        becomes `control`. Every process's reset listeners, then its
+        control listeners, are told."""

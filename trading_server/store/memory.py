@@ -18,7 +18,15 @@ from collections import OrderedDict, deque
 from itertools import islice
 
 from ..model import Order, OrderNotCancellable, OrderNotFound, OrderStatus
-from .base import Event, EventListener, KeyClaim, Store, StoredAnswer
+from .base import (
+    ControlListener,
+    Event,
+    EventListener,
+    KeyClaim,
+    ResetListener,
+    Store,
+    StoredAnswer,
+)
 
 #: The contract's minimum: the latest 10,000 events can be replayed.
 RETAINED_EVENTS = 10_000
@@ -43,6 +51,9 @@ class MemoryStore(Store):
         # on the monotonic clock), oldest claim or settlement first.
         self._keys: OrderedDict[str, tuple] = OrderedDict()
         self._max_keys = max_keys
+        self._control: dict[str, str] = {}
+        self._control_listeners: list[ControlListener] = []
+        self._reset_listeners: list[ResetListener] = []
 
     def on_event(self, listener: EventListener) -> None:
         self._listeners.append(listener)
@@ -117,6 +128,36 @@ class MemoryStore(Store):
             if expires_at > now:
                 return
             del self._keys[key]
+
+    def on_control(self, listener: ControlListener) -> None:
+        self._control_listeners.append(listener)
+
+    def on_reset(self, listener: ResetListener) -> None:
+        self._reset_listeners.append(listener)
+
+    async def control_state(self) -> dict[str, str]:
+        return dict(self._control)
+
+    async def update_control(self, fields: dict[str, str], only_if_unset: bool = False) -> None:
+        if only_if_unset and self._control:
+            return
+        self._control.update(fields)
+        self._tell_control()
+
+    async def reset(self, control: dict[str, str]) -> None:
+        self._orders.clear()
+        self._due.clear()
+        self._events.clear()
+        self._seq = 0
+        self._keys.clear()
+        self._control = dict(control)
+        for listener in self._reset_listeners:
+            listener()
+        self._tell_control()
+
+    def _tell_control(self) -> None:
+        for listener in self._control_listeners:
+            listener(dict(self._control))
 
     def _order(self, order_id: str) -> Order:
         try:

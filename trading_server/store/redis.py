@@ -16,7 +16,16 @@ Keys, under the `trading:` prefix:
   holding the pending orders; a claim moves the score a lease ahead, so an
   order whose claimer died before executing it is claimed again later;
 - `seq`: the latest event number; `events`: the stream;
-- `key:<idempotency key>`: a hash per key (`s` state, `p` fingerprint, the answer).
+- `key:<idempotency key>`: a hash per key (`s` state, `p` fingerprint, the answer);
+- `control`: a hash, the control state's fields (the `control` extension)
+  with a `version` that every change increments and a count of `resets`.
+  Each change publishes the whole hash on the channel `trading:control`;
+  every process subscribes to it, applies what is newer than what it has
+  (by `version`) and confirms on `trading:control-applied`. The process
+  that made the change answers once every subscriber confirmed it (PUBLISH
+  says how many there are), so the next request, to any process, obeys
+  it. A process that was away re-reads the hash when it subscribes again,
+  and sees from `resets` that a reset happened meanwhile.
 
 The scripts a process calls during one round of its event loop go to
 Redis together, as one pipeline (`_Pipeliner`): redis-py spends about
@@ -32,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import cast
 
 import orjson
 from redis import asyncio as aioredis
@@ -42,7 +52,16 @@ from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..model import Order, OrderNotCancellable, OrderNotFound
-from .base import Event, EventListener, KeyClaim, Store, StoredAnswer, StoreUnavailable
+from .base import (
+    ControlListener,
+    Event,
+    EventListener,
+    KeyClaim,
+    ResetListener,
+    Store,
+    StoredAnswer,
+    StoreUnavailable,
+)
 
 log = logging.getLogger("trading_server.store")
 
@@ -68,6 +87,15 @@ MAX_CONNECTIONS = 100
 # retries this often while Redis is away.
 FOLLOW_BLOCK_MS = 1000
 RECONNECT_INTERVAL = 0.5
+# Where each change of the control state is published, to every process,
+# and where each process confirms that it applied one (with its version).
+CONTROL_CHANNEL = PREFIX + "control"
+APPLIED_CHANNEL = PREFIX + "control-applied"
+# How long a control change waits for every process to confirm it; a
+# process stuck longer than this obeys it late.
+APPLIED_DEADLINE = 2.0
+# Confirmations remembered per process, for changes made elsewhere.
+APPLIED_KEPT = 100
 
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
@@ -139,6 +167,28 @@ redis.call('HSET', KEYS[1], 's', 'u', 'c', ARGV[1], 'b', ARGV[2], 'h', ARGV[3])
 return redis.call('PEXPIRE', KEYS[1], ARGV[4])
 """
 
+# ARGV: only if unset ('1' or '0'), the channel, then field, value, ...
+_UPDATE_CONTROL = """
+if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, redis.call('HGETALL', KEYS[1])}
+end
+if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+local state = redis.call('HGETALL', KEYS[1])
+return {redis.call('PUBLISH', ARGV[2], cjson.encode(state)), state}
+"""
+
+# Forgets the orders and their events (the idempotency keys are deleted
+# next, by SCAN); ARGV: the channel, then the control state's field, value, ...
+_RESET = """
+local version = redis.call('HINCRBY', KEYS[6], 'version', 1)
+local resets = redis.call('HINCRBY', KEYS[6], 'resets', 1)
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('HSET', KEYS[6], 'version', version, 'resets', resets, unpack(ARGV, 2))
+local state = redis.call('HGETALL', KEYS[6])
+return {redis.call('PUBLISH', ARGV[1], cjson.encode(state)), state}
+"""
+
 _CLAIM_ANSWERS = {
     b"claimed": KeyClaim.CLAIMED,
     b"in flight": KeyClaim.IN_FLIGHT,
@@ -182,7 +232,9 @@ class _Pipeliner:
                 # A Redis restarted since this process loaded the scripts:
                 # those commands did not run. Load the scripts and send them again.
                 await self._load_scripts()
-                for index, result in zip(unloaded, await self._run(batch[i][0] for i in unloaded)):
+                for index, result in zip(
+                    unloaded, await self._run(batch[i][0] for i in unloaded), strict=True
+                ):
                     results[index] = result
         except Exception as error:
             for _, answer in batch:
@@ -193,7 +245,7 @@ class _Pipeliner:
             for _, answer in batch:
                 answer.cancel()
             raise
-        for (_, answer), result in zip(batch, results):
+        for (_, answer), result in zip(batch, results, strict=True):
             if answer.done():  # its request went away meanwhile
                 continue
             if isinstance(result, Exception):
@@ -231,19 +283,22 @@ class RedisStore(Store):
     shared = True
 
     def __init__(self, url: str) -> None:
-        self._keys = {name: PREFIX + name for name in ("orders", "created", "due", "seq", "events")}
+        self._keys = {
+            name: PREFIX + name for name in ("orders", "created", "due", "seq", "events", "control")
+        }
         # No retries: a command whose answer was lost may have run, and
         # running a transition twice would turn its win into a refusal.
-        options = dict(
-            socket_connect_timeout=CONNECT_TIMEOUT,
-            retry=Retry(NoBackoff(), 0),
-        )
+        options = {"socket_connect_timeout": CONNECT_TIMEOUT, "retry": Retry(NoBackoff(), 0)}
         self._redis = aioredis.from_url(
             url, socket_timeout=COMMAND_TIMEOUT, max_connections=MAX_CONNECTIONS, **options
         )
         self._connections = asyncio.Semaphore(MAX_CONNECTIONS)
         # The follower blocks in XREAD, so it has a connection of its own.
         self._follower_redis = aioredis.from_url(
+            url, socket_timeout=FOLLOW_BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options
+        )
+        # The control channel's subscription has a connection of its own too.
+        self._control_redis = aioredis.from_url(
             url, socket_timeout=FOLLOW_BLOCK_MS / 1000 + COMMAND_TIMEOUT, **options
         )
         self._scripts = _Pipeliner(
@@ -256,11 +311,22 @@ class RedisStore(Store):
                 "claim_due": _CLAIM_DUE,
                 "claim_key": _CLAIM_KEY,
                 "settle_key": _SETTLE_KEY,
+                "update_control": _UPDATE_CONTROL,
+                "reset": _RESET,
             },
             self._connections,
         )
         self._listeners: list[EventListener] = []
         self._follower: asyncio.Task | None = None
+        self._control_listeners: list[ControlListener] = []
+        self._reset_listeners: list[ResetListener] = []
+        self._control_follower: asyncio.Task | None = None
+        # (version, resets) of the latest control state this process applied.
+        self._control_seen: tuple[int, int] | None = None
+        # Control version -> processes that confirmed applying it; and the
+        # changes made here that wait for theirs (processes needed, future).
+        self._applied: dict[int, int] = {}
+        self._applied_waiters: dict[int, tuple[int, asyncio.Future]] = {}
         self._outage: str | None = None  # why Redis is unreachable, while it is
 
     async def open(self) -> None:
@@ -271,16 +337,16 @@ class RedisStore(Store):
             self._lost(error)
             last_seq = None
         self._follower = asyncio.create_task(self._follow(last_seq), name="redis-events")
+        self._control_follower = asyncio.create_task(self._follow_control(), name="redis-control")
 
     async def close(self) -> None:
-        if self._follower is not None:
-            self._follower.cancel()
-            try:
-                await self._follower
-            except asyncio.CancelledError:
-                pass
+        for task in (self._follower, self._control_follower):
+            if task is not None:
+                task.cancel()
+                await asyncio.wait([task])
         await self._redis.aclose()
         await self._follower_redis.aclose()
+        await self._control_redis.aclose()
 
     async def ping(self) -> None:
         await self._call("ping")
@@ -346,11 +412,138 @@ class RedisStore(Store):
         return StoredAnswer(int(status), body, orjson.loads(headers))
 
     async def settle_key(self, key: str, answer: StoredAnswer | None, ttl: float) -> None:
+        args: tuple[object, ...]
         if answer is None:
             args = ("", "", "", 0)
         else:
             args = (answer.status, answer.body, orjson.dumps(answer.headers), int(ttl * 1000))
         await self._script("settle_key", (), args, keys=[_key(key)])
+
+    def on_control(self, listener: ControlListener) -> None:
+        self._control_listeners.append(listener)
+
+    def on_reset(self, listener: ResetListener) -> None:
+        self._reset_listeners.append(listener)
+
+    async def control_state(self) -> dict[str, str]:
+        fields = _control_fields(await self._call("hgetall", self._keys["control"]))
+        fields.pop("version", None)
+        fields.pop("resets", None)
+        return fields
+
+    async def update_control(self, fields: dict[str, str], only_if_unset: bool = False) -> None:
+        args = ["1" if only_if_unset else "0", CONTROL_CHANNEL]
+        for name, value in fields.items():
+            args += [name, value]
+        receivers, state = await self._script("update_control", ("control",), tuple(args))
+        version = self._observe_control(_control_fields(state))
+        await self._applied_everywhere(version, receivers)
+
+    async def reset(self, control: dict[str, str]) -> None:
+        args = [CONTROL_CHANNEL]
+        for name, value in control.items():
+            args += [name, value]
+        receivers, state = await self._script(
+            "reset", ("orders", "created", "due", "seq", "events", "control"), tuple(args)
+        )
+        # Keys are independent of one another: no need to delete them in the same step.
+        async with self._connections:
+            with self._trouble_as_unavailable():
+                async for key in self._redis.scan_iter(match=_key("*"), count=1000):
+                    await self._redis.unlink(key)
+        version = self._observe_control(_control_fields(state))
+        await self._applied_everywhere(version, receivers)
+
+    async def _applied_everywhere(self, version: int, processes: int) -> None:
+        """Wait until `processes` processes confirmed applying `version`
+        (at most `APPLIED_DEADLINE`)."""
+        if self._applied.get(version, 0) >= processes:
+            return
+        confirmed = asyncio.get_running_loop().create_future()
+        self._applied_waiters[version] = (processes, confirmed)
+        try:
+            await asyncio.wait_for(confirmed, APPLIED_DEADLINE)
+        except asyncio.TimeoutError:
+            log.warning(
+                "control change %d: %d of %d processes confirmed it within %g s; "
+                "the others obey it late",
+                version,
+                self._applied.get(version, 0),
+                processes,
+                APPLIED_DEADLINE,
+            )
+        finally:
+            self._applied_waiters.pop(version, None)
+
+    def _confirmed(self, version: int) -> None:
+        """One more process applied `version`."""
+        count = self._applied[version] = self._applied.get(version, 0) + 1
+        for old in [kept for kept in self._applied if kept <= version - APPLIED_KEPT]:
+            del self._applied[old]
+        waiter = self._applied_waiters.get(version)
+        if waiter is not None and count >= waiter[0] and not waiter[1].done():
+            waiter[1].set_result(None)
+
+    def _observe_control(self, fields: dict[str, str]) -> int:
+        """Apply a control state read or received, unless this process has a
+        newer one; its version."""
+        version = int(fields.pop("version", 0))
+        resets = int(fields.pop("resets", 0))
+        seen = self._control_seen
+        if seen is not None and version <= seen[0]:
+            return version
+        self._control_seen = (version, resets)
+        try:
+            if seen is not None and resets > seen[1]:
+                self._follow_from_the_start()
+                for reset_listener in self._reset_listeners:
+                    reset_listener()
+            for listener in self._control_listeners:
+                listener(fields)
+        except Exception:
+            log.exception("the control state (version %d) could not be applied", version)
+        return version
+
+    def _follow_from_the_start(self) -> None:
+        """After a reset, events are numbered from 1 again: follow them from there."""
+        stopping = self._follower
+        if stopping is not None:
+            stopping.cancel()
+
+        async def follow_anew() -> None:
+            if stopping is not None:
+                await asyncio.wait([stopping])
+                # Its XREAD was cut off: that connection is in no state to reuse.
+                await self._follower_redis.connection_pool.disconnect()
+            await self._follow(0)
+
+        self._follower = asyncio.create_task(follow_anew(), name="redis-events")
+
+    async def _follow_control(self) -> None:
+        """Apply every control state published, for as long as the store is open."""
+        while True:
+            pubsub = self._control_redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(CONTROL_CHANNEL, APPLIED_CHANNEL)
+                # What changed while this process was not subscribed.
+                self._observe_control(
+                    _control_fields(await self._control_redis.hgetall(self._keys["control"]))
+                )
+                while True:
+                    message = await pubsub.get_message(timeout=FOLLOW_BLOCK_MS / 1000)
+                    if message is None:
+                        continue
+                    if message["channel"] == APPLIED_CHANNEL.encode():
+                        self._confirmed(int(message["data"]))
+                        continue
+                    version = self._observe_control(_control_fields(orjson.loads(message["data"])))
+                    await self._control_redis.publish(APPLIED_CHANNEL, version)
+            except (RedisConnectionError, RedisTimeoutError, OSError):
+                # The event follower notices and reports the outage.
+                await asyncio.sleep(RECONNECT_INTERVAL)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
 
     async def _script(self, name, key_names, args, keys=None):
         keys = [self._keys[key_name] for key_name in key_names] if keys is None else keys
@@ -419,8 +612,13 @@ class RedisStore(Store):
                 else:
                     last_seq = await self._check_continuity(last_seq)
                 while True:
-                    answer = await self._follower_redis.xread(
-                        {stream: f"{last_seq}-0"}, count=1000, block=FOLLOW_BLOCK_MS
+                    # redis-py types every protocol version's answer at once;
+                    # this connection's (RESP2, bytes) is a list of streams.
+                    answer = cast(
+                        "list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]]",
+                        await self._follower_redis.xread(
+                            {stream: f"{last_seq}-0"}, count=1000, block=FOLLOW_BLOCK_MS
+                        ),
                     )
                     # Redis answers: whatever made the requests give up on it is over.
                     await self._recovered()
@@ -453,6 +651,19 @@ class RedisStore(Store):
                 listener(event)
         except Exception:
             log.exception("event %d could not be delivered", seq)
+
+
+def _control_fields(flat) -> dict[str, str]:
+    """HGETALL's answer (a dict of bytes, or a flat list from a script) as text."""
+    if isinstance(flat, dict):
+        items = list(flat.items())
+    else:
+        items = [(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
+    return {_text(name): _text(value) for name, value in items}
+
+
+def _text(value: bytes | str | int) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _key(idempotency_key: str) -> str:

@@ -5,9 +5,11 @@ Nearly all of a run is waiting for the server's delays, so the scenarios run
 in worker processes at once (worker.py: each its own behave and its own
 server, as `behave` alone starts). The scenarios that measure time (tagged
 @performance, @delays or @timing) run afterwards in one worker, alone on the
-machine as in a `behave` run. Then the workers' outputs become one run's:
-reports/report.html with behave's totals for the whole run, the JUnit files
-in reports/junit/, and one summary line on the console.
+machine as in a `behave` run; so do, when every worker tests the one server
+at API_URL, those that need it to themselves (@exclusive, @control). Then
+the workers' outputs become one run's: reports/report.html with behave's
+totals for the whole run, the JUnit files in reports/junit/, and one summary
+line on the console.
 """
 
 import argparse
@@ -15,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,14 +41,16 @@ from steps.support.parallel.worker import ALLOWED, RUN_FOLDER, WORKER, scenario_
 from steps.support.report.page import HtmlReport, duration_text
 from steps.support.report.run import RUN
 
-# Scenarios that measure time, or that need the server to themselves (a
-# server at API_URL is shared by every worker): run after the others, one at
-# a time.
-ALONE_TAGS = "performance,delays,timing,exclusive"
+# Scenarios that measure time: run after the others, one at a time.
+ALONE_TAGS = "performance,delays,timing"
+# With API_URL set every worker tests that one server, so the scenarios that
+# need it to themselves (@control ones change it for every client) join them.
+SHARED_SERVER_ALONE_TAGS = "exclusive,control"
 # Measured on a 2-core machine (docs/reports.md): more workers wait less
 # for the server's delays but fight over the CPU for their starts.
 DEFAULT_WORKERS = 8
-# The workers' files (claims, parts, JUnit), kept until the next run.
+# The workers' files (claims, parts, JUnit): a folder of its own per run,
+# removed once merged.
 SCRATCH = Path("reports") / "parallel"
 DRY_RUN = {"--dry-run", "-d"}
 FAILED = ("failed", "error", "hook_error", "cleanup_error", "untested", "undefined")
@@ -62,11 +67,15 @@ def main(argv=None):
         default=DEFAULT_WORKERS,
         help=f"processes running scenarios at once (default {DEFAULT_WORKERS})",
     )
+    default_alone = ALONE_TAGS
+    if os.environ.get("API_URL", "").strip():
+        default_alone += "," + SHARED_SERVER_ALONE_TAGS
     parser.add_argument(
         "--alone-tags",
-        default=ALONE_TAGS,
+        default=default_alone,
         help="scenarios with any of these tags (comma-separated) run after the others, "
-        f"one at a time (default {ALONE_TAGS}; empty: none)",
+        f"one at a time (default {ALONE_TAGS}, with API_URL also "
+        f"{SHARED_SERVER_ALONE_TAGS}; empty: none)",
     )
     options, behave_args = parser.parse_known_args(argv)
     alone_tags = {tag.strip().lstrip("@") for tag in options.alone_tags.split(",")} - {""}
@@ -85,9 +94,9 @@ def main(argv=None):
                 measures_time = alone_tags & set(scenario.effective_tags)
                 (alone if measures_time else together).append(scenario_key(scenario))
 
-    if SCRATCH.exists():
-        shutil.rmtree(SCRATCH)
-    (SCRATCH / "claims").mkdir(parents=True)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=SCRATCH))
+    (scratch / "claims").mkdir()
     workers: list[str] = []
     phases: list[tuple[str, int, int, float]] = []
     for phase, keys, count in (
@@ -97,14 +106,14 @@ def main(argv=None):
         if not keys:
             continue
         phase_started = time.monotonic()
-        allowed = SCRATCH / f"{phase}.txt"
+        allowed = scratch / f"{phase}.txt"
         allowed.write_text("\n".join(keys), encoding="utf-8")
         names = [f"{phase}-{index}" for index in range(1, min(count, len(keys)) + 1)]
-        run_workers(names, allowed, behave_args)
+        run_workers(names, scratch, allowed, behave_args)
         workers += names
         phases.append((phase, len(keys), len(names), time.monotonic() - phase_started))
 
-    folders = [SCRATCH / name for name in workers]
+    folders = [scratch / name for name in workers]
     apply_results(features, config, read_results(folders))
     parts = read_parts(folders)
     describe_run(parts)
@@ -113,6 +122,7 @@ def main(argv=None):
     if config.junit:
         remove_earlier_junit_files(config)
         merge_junit(folders, Path(config.junit_directory))
+    shutil.rmtree(scratch, ignore_errors=True)
     return print_summary(features, totals, time.monotonic() - started_clock)
 
 
@@ -130,7 +140,7 @@ def selected_features(config):
     return parse_features(locations, language=config.lang)
 
 
-def run_workers(names, allowed, behave_args):
+def run_workers(names, scratch, allowed, behave_args):
     """The workers of one phase, their lines relayed as they come."""
     command = [
         sys.executable,
@@ -138,7 +148,7 @@ def run_workers(names, allowed, behave_args):
         "behave",
         "--runner=steps.support.parallel.worker:ClaimingRunner",
         "-D",
-        f"{RUN_FOLDER}={SCRATCH.resolve()}",
+        f"{RUN_FOLDER}={scratch.resolve()}",
         "-D",
         f"{ALLOWED}={allowed.resolve()}",
         *behave_args,
@@ -183,7 +193,7 @@ def write_page(config, features, parts, started, started_clock):
         Path(outfile)
         for format_name, outfile in zip(config.format or [], config.outfiles or [], strict=False)
         if format_name == "html" and outfile not in (None, "-")
-    ] or [SCRATCH / "report.html"]
+    ] or [SCRATCH / "report.html"]  # behave.ini's html output turned off: still one
     for path in pages:
         path.parent.mkdir(parents=True, exist_ok=True)
     page = HtmlReport(StreamOpener(str(pages[0])), config)
