@@ -97,22 +97,22 @@ def main(argv=None):
     SCRATCH.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=SCRATCH))
     (scratch / "claims").mkdir()
-    workers: list[str] = []
     phases: list[tuple[str, int, int, float]] = []
-    for phase, keys, count in (
-        ("together", together, options.workers),
-        ("alone", alone, 1),
-    ):
-        if not keys:
-            continue
-        phase_started = time.monotonic()
-        allowed = scratch / f"{phase}.txt"
-        allowed.write_text("\n".join(keys), encoding="utf-8")
-        names = [f"{phase}-{index}" for index in range(1, min(count, len(keys)) + 1)]
-        run_workers(names, scratch, allowed, behave_args)
-        workers += names
-        phases.append((phase, len(keys), len(names), time.monotonic() - phase_started))
-
+    # The worker of the scenarios run alone starts (its server too) beside the
+    # others, and waits for its list, written once they are done.
+    crowd = start_workers("together", options.workers, together, scratch, behave_args)
+    alone_worker = start_workers("alone", 1, alone, scratch, behave_args, wait_for_list=True)
+    try:
+        wait_for(crowd)
+        if crowd:
+            phases.append(("together", len(together), len(crowd), time.monotonic() - started_clock))
+    finally:
+        go = time.monotonic()
+        write_list(scratch / "alone.txt", alone)
+    wait_for(alone_worker)
+    if alone_worker:
+        phases.append(("alone", len(alone), 1, time.monotonic() - go))
+    workers = [name for name, _, _ in crowd + alone_worker]
     folders = [scratch / name for name in workers]
     apply_results(features, config, read_results(folders))
     parts = read_parts(folders)
@@ -140,8 +140,15 @@ def selected_features(config):
     return parse_features(locations, language=config.lang)
 
 
-def run_workers(names, scratch, allowed, behave_args):
-    """The workers of one phase, their lines relayed as they come."""
+def start_workers(phase, count, keys, scratch, behave_args, wait_for_list=False):
+    """Up to `count` workers for the scenarios `keys`, their lines relayed as
+    they come; [(name, process, relay)]. The list of scenarios is written now,
+    or by the caller later (write_list) when `wait_for_list`."""
+    if not keys:
+        return []
+    scenarios = scratch / f"{phase}.txt"
+    if not wait_for_list:
+        write_list(scenarios, keys)
     command = [
         sys.executable,
         "-m",
@@ -150,13 +157,13 @@ def run_workers(names, scratch, allowed, behave_args):
         "-D",
         f"{RUN_FOLDER}={scratch.resolve()}",
         "-D",
-        f"{ALLOWED}={allowed.resolve()}",
+        f"{ALLOWED}={scenarios.resolve()}",
         *behave_args,
     ]
     env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
-    lock = threading.Lock()
-    processes, relays = [], []
-    for name in names:
+    workers = []
+    for index in range(1, min(count, len(keys)) + 1):
+        name = f"{phase}-{index}"
         process = subprocess.Popen(
             [*command, "-D", f"{WORKER}={name}"],
             stdin=subprocess.DEVNULL,
@@ -167,20 +174,33 @@ def run_workers(names, scratch, allowed, behave_args):
             encoding="utf-8",
             errors="replace",
         )
-        relay = threading.Thread(target=relay_lines, args=(process.stdout, lock), daemon=True)
+        relay = threading.Thread(target=relay_lines, args=(process.stdout,), daemon=True)
         relay.start()
-        processes.append(process)
-        relays.append(relay)
-    for process, relay in zip(processes, relays, strict=True):
+        workers.append((name, process, relay))
+    return workers
+
+
+def write_list(path, keys):
+    """All at once: a worker waiting for the file never reads half of it."""
+    partial = path.with_suffix(".partial")
+    partial.write_text("\n".join(keys), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def wait_for(workers):
+    for _, process, relay in workers:
         process.wait()
         relay.join()
 
 
-def relay_lines(stream, lock):
+RELAY_LOCK = threading.Lock()
+
+
+def relay_lines(stream):
     for line in stream:
         if line.startswith("USING RUNNER:"):
             continue
-        with lock:
+        with RELAY_LOCK:
             sys.stdout.write(line)
             sys.stdout.flush()
 

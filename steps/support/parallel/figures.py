@@ -63,11 +63,14 @@ def timing_scenarios(path, tags):
         if not tags & set(re.findall(r"@(\w+)", shown_tags + feature_tags)):
             continue
         title = scenario.find("h3")
-        location = "".join(title.find("span[@class='scenario_file']").itertext())
-        name = title.find("span[@class='val']").text or ""
+        if title is None:
+            continue
+        location = title.findtext("span[@class='scenario_file']") or ""
+        name = title.findtext("span[@class='val']") or ""
         steps = []
         for step in scenario.iter("li"):
-            text = " ".join("".join(step.find("div/span[@class='step val']").itertext()).split())
+            words = step.find("div/span[@class='step val']")
+            text = " ".join("".join(words.itertext()).split()) if words is not None else ""
             duration = step.findtext("div/small[@class='step_duration']") or ""
             steps.append((text, duration.strip("()")))
         attached = [

@@ -17,6 +17,7 @@ scenario it ran (JSON). On stdout it prints one line per scenario it ran.
 import json
 import os
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -33,6 +34,9 @@ from steps.support.report.text import failure_text
 RUN_FOLDER = "parallel.folder"  # the run's scratch folder
 WORKER = "parallel.worker"  # this worker's name (w1, w2, ...)
 ALLOWED = "parallel.allowed"  # the file listing the scenarios this phase runs
+# How long a worker waits for that list at most (the coordinator writes it
+# even when it fails; this is for a coordinator killed outright).
+LIST_DEADLINE = 3600
 
 
 def scenario_key(scenario):
@@ -53,7 +57,8 @@ class ClaimingRunner(Runner):
         userdata = config.userdata
         self.folder = Path(userdata[RUN_FOLDER])
         self.worker = userdata[WORKER]
-        self.allowed = set(Path(userdata[ALLOWED]).read_text(encoding="utf-8").split("\n")) - {""}
+        self.allowed_file = Path(userdata[ALLOWED])
+        self.allowed = None  # read at the first claim: see _allowed
         self.claimed = set()
         own = self.folder / self.worker
         own.mkdir(parents=True, exist_ok=True)
@@ -96,7 +101,7 @@ class ClaimingRunner(Runner):
         key = scenario_key(scenario)
         if key in self.claimed:
             return True
-        if self.aborted or key not in self.allowed:
+        if self.aborted or key not in self._allowed():
             return False
         try:
             os.close(os.open(self.folder / "claims" / claim_file_name(key), os.O_CREAT | os.O_EXCL))
@@ -104,6 +109,20 @@ class ClaimingRunner(Runner):
             return False
         self.claimed.add(key)
         return True
+
+    def _allowed(self):
+        """The scenarios this phase runs. The worker of the scenarios run
+        alone starts with the others and waits here, past its before_all,
+        until the coordinator writes its list."""
+        if self.allowed is None:
+            deadline = time.monotonic() + LIST_DEADLINE
+            while not self.allowed_file.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            text = (
+                self.allowed_file.read_text(encoding="utf-8") if self.allowed_file.exists() else ""
+            )
+            self.allowed = set(text.split("\n")) - {""}
+        return self.allowed
 
     def _write_results(self):
         results = {}
