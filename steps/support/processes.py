@@ -1,6 +1,7 @@
 """Starting and stopping the platform's processes (the suite never imports
 them: it runs `python -m ...` as a user would)."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -43,7 +44,8 @@ class LocalServer:
     def __init__(self, *extra_args, env=None, port=None):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()
+        # Open as long as the server runs; stop() closes it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -125,6 +127,8 @@ class RedisServer:
         self.start()
 
     def start(self):
+        if self.EXECUTABLE is None:
+            raise RuntimeError("redis-server is not installed")
         self.process = subprocess.Popen(
             [
                 self.EXECUTABLE,
@@ -153,10 +157,8 @@ class RedisServer:
                 raise RuntimeError(
                     f"redis-server did not start on port {self.port}:\n" + self.output()
                 )
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=0.05)  # the pause between attempts
-            except subprocess.TimeoutExpired:
-                pass
 
     def _answers_ping(self):
         try:
@@ -219,11 +221,13 @@ class OutputWatcher:
             errors="replace",
             env=env,
         )
+        assert self.process.stdout is not None  # a pipe, asked for above
+        self._output = self.process.stdout
         self._reader = threading.Thread(target=self._read, name="output-watcher", daemon=True)
         self._reader.start()
 
     def _read(self):
-        for line in self.process.stdout:
+        for line in self._output:
             with self._changed:
                 self.lines.append(line.rstrip("\r\n"))
                 self._changed.notify_all()
@@ -245,7 +249,7 @@ class OutputWatcher:
     def stop(self):
         stop_process(self.process)
         self._reader.join(timeout=STOP_DEADLINE)
-        self.process.stdout.close()
+        self._output.close()
 
 
 def use_own_platform(context, *args, port=None, env=None):
