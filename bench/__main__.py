@@ -163,14 +163,16 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 ),
                 (
                     f"{name}: req per server CPU-s (hello-world)",
-                    f"{s['per_cpu_s']:,.0f} ({s['hello_per_cpu_s']:,.0f}), **×{s['ratio_per_cpu_s']:.2f}** "
+                    f"{s['per_cpu_s']:,.0f} ({s['hello_per_cpu_s']:,.0f}), "
+                    f"**×{s['ratio_per_cpu_s']:.2f}** "
                     f"(rounds {low:.2f}–{high:.2f})",
                     f"≥ ×{ratio_target}",
                     _check(s["ratio_per_cpu_s"] >= ratio_target),
                 ),
                 (
                     f"{name}: p50 / p99 ms (hello-world)",
-                    f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f} ({s['hello_p50_ms']:.2f} / {s['hello_p99_ms']:.2f}), "
+                    f"{s['p50_ms']:.2f} / {s['p99_ms']:.2f} "
+                    f"({s['hello_p50_ms']:.2f} / {s['hello_p99_ms']:.2f}), "
                     f"p99 ×{s['ratio_p99']:.2f}",
                     "p99 ≤ ×2",
                     _check(s["ratio_p99"] <= 2),
@@ -246,7 +248,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             ),
             (
                 "stalled client: server RSS growth MB (without)",
-                f"{s['rss_max_mb'] - s['rss_before_mb']:.1f} ({c['rss_max_mb'] - c['rss_before_mb']:.1f})",
+                f"{s['rss_max_mb'] - s['rss_before_mb']:.1f} "
+                f"({c['rss_max_mb'] - c['rss_before_mb']:.1f})",
                 "flat: ≈ without",
                 _check(
                     s["rss_max_mb"] - s["rss_before_mb"] <= c["rss_max_mb"] - c["rss_before_mb"] + 8
@@ -274,7 +277,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
             (
                 "100 orders: client-measured delay error, mean / mean abs / max abs, ms",
                 " · ".join(
-                    f"{r['error_mean_ms']:+.2f} / {r['error_mean_abs_ms']:.2f} / {r['error_max_abs_ms']:.2f}"
+                    f"{r['error_mean_ms']:+.2f} / {r['error_mean_abs_ms']:.2f} / "
+                    f"{r['error_max_abs_ms']:.2f}"
                     for r in runs
                 ),
                 "mean ≤ 5",
@@ -321,7 +325,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
                 ),
                 (
                     f"Redis store {name}: req/s, p99 ms (memory store)",
-                    f"{s['rps']:,.0f}, {s['p99_ms']:.2f} ({s['memory_rps']:,.0f}, {s['memory_p99_ms']:.2f})",
+                    f"{s['rps']:,.0f}, {s['p99_ms']:.2f} "
+                    f"({s['memory_rps']:,.0f}, {s['memory_p99_ms']:.2f})",
                     "",
                     "",
                 ),
@@ -344,7 +349,8 @@ def rows(results: dict) -> list[tuple[str, str, str, str]]:
         sc = r["scenario"]
         out += [
             (
-                "Redis store, 2 workers: 100 orders, wall time to place s; execution delay min / max s",
+                "Redis store, 2 workers: 100 orders, wall time to place s; "
+                "execution delay min / max s",
                 f"{sc['wall_s']:.3f}; {sc['delay_min_s']:.2f} / {sc['delay_max_s']:.2f}",
                 "≤ 1.15; within 1.5–3.0",
                 _check(
@@ -372,16 +378,18 @@ def markdown(results: dict, table: str) -> str:
     h = results.get("http")
     setup = [
         f"- Date: {env['date']}; commit {env['commit']}",
-        f"- Machine: {env['cpu']}, {env['cores']} cores, {env['memory']}; Linux {env['kernel']}; shared and noisy",
-        f"- Versions: Python {env['python']}, Sanic {env['sanic']}, websockets {env['websockets']}, "
-        f"uvloop {env['uvloop']}, {env['wrk']}",
+        f"- Machine: {env['cpu']}, {env['cores']} cores, {env['memory']}; "
+        f"Linux {env['kernel']}; shared and noisy",
+        f"- Versions: Python {env['python']}, Sanic {env['sanic']}, "
+        f"websockets {env['websockets']}, uvloop {env['uvloop']}, {env['wrk']}",
         "- Servers started by the bench with `--response-delay 0,0 --execution-delay 0,0 --quiet` "
         "(the 100-order scenario: default delays), pinned to core 0; wrk and the clients on core 1",
     ]
     if h:
         setup.append(
-            f"- HTTP: {h['rounds']} rounds of {h['seconds']:g} s per endpoint, hello-world then the trading "
-            f"server in each round, wrk -t1 -c{h['connections']}; ratios are medians of per-round ratios"
+            f"- HTTP: {h['rounds']} rounds of {h['seconds']:g} s per endpoint, hello-world then "
+            f"the trading server in each round, wrk -t1 -c{h['connections']}; ratios are "
+            "medians of per-round ratios"
         )
     setup.append(
         f"- Whole run: {results['elapsed_s']:.0f} s{' (--quick)' if results['quick'] else ''}"

@@ -35,7 +35,8 @@ def free_port() -> int:
 
 
 def pin_self_to(core: int) -> None:
-    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > core:
+    cores = os.cpu_count()
+    if hasattr(os, "sched_setaffinity") and cores is not None and cores > core:
         os.sched_setaffinity(0, {core})
 
 
@@ -105,7 +106,8 @@ class Server:
         raise RuntimeError(f"{self.name} did not answer /health within {timeout} s")
 
     def _collect_output(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
+        assert self.process is not None
+        assert self.process.stdout is not None
         for text in self.process.stdout:
             self.lines.append(LogLine(time.time(), text.rstrip("\n")))
 

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import urllib.request
+from typing import Protocol
 
 from .common import CLIENT_CORE, WRK_DIR, Server, hello_world, median, taskset, trading_server
 
@@ -59,7 +60,14 @@ def wrk(server: Server, path: str, script: str, seconds: float) -> dict:
     }
 
 
-def place_one_order(server: Server) -> str:
+class Reachable(Protocol):
+    """Any server this bench started: a plain one or one under callgrind."""
+
+    @property
+    def url(self) -> str: ...
+
+
+def place_one_order(server: Reachable) -> str:
     request = urllib.request.Request(
         server.url + "/orders",
         data=b'{"stocks": "EURUSD", "quantity": 10}',
@@ -78,7 +86,7 @@ def run(rounds: int, seconds: float, log=print) -> dict:
             "POST /orders": (("/", "post.lua"), ("/orders", "post.lua")),
             "GET /orders/{orderId}": (("/", "get.lua"), (f"/orders/{order_id}", "get.lua")),
         }
-        for name, ((base_path, script), (path, _)) in cases.items():  # warm-up
+        for (base_path, script), (path, _) in cases.values():  # warm-up
             wrk(hello, base_path, script, 1)
             wrk(trading, path, script, 1)
         for name in cases:
@@ -96,7 +104,7 @@ def run(rounds: int, seconds: float, log=print) -> dict:
                     f"p99 {ours['p99_ms']:.2f} vs {base['p99_ms']:.2f} ms"
                 )
     for name in ("POST /orders", "GET /orders/{orderId}"):
-        pairs = list(zip(results[name]["hello"], results[name]["trading"]))
+        pairs = list(zip(results[name]["hello"], results[name]["trading"], strict=True))
         results[name]["summary"] = {
             "rps": median([ours["rps"] for _, ours in pairs]),
             "hello_rps": median([base["rps"] for base, _ in pairs]),

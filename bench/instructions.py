@@ -96,12 +96,13 @@ class CountedServer:
         deadline = time.monotonic() + 300  # Python under valgrind starts in tens of seconds
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"{self.target.name} exited: {self.process.stderr.read()[-2000:]}"
-                )
-            with contextlib.suppress(OSError):
-                with urllib.request.urlopen(f"{self.url}/health", timeout=30):
-                    return self
+                errors = self.process.stderr.read() if self.process.stderr else ""
+                raise RuntimeError(f"{self.target.name} exited: {errors[-2000:]}")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"{self.url}/health", timeout=30),
+            ):
+                return self
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.target.name} did not start under valgrind")
             time.sleep(0.5)
@@ -155,7 +156,7 @@ async def send(port: int, method: str, path: str, total: int, connections: int) 
 
     try:
         await asyncio.gather(
-            *(worker(connection, share) for connection, share in zip(pool, shares))
+            *(worker(connection, share) for connection, share in zip(pool, shares, strict=True))
         )
     finally:
         for connection in pool:
@@ -250,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
                     target, endpoint, args.requests, args.connections, scratch_dir
                 )
                 print(
-                    f"  {endpoint:<24} {target.name:<20} {per_request:>10,.0f} instructions/request",
+                    f"  {endpoint:<24} {target.name:<20} {per_request:>10,.0f} "
+                    "instructions/request",
                     flush=True,
                 )
     print()

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
@@ -81,7 +82,7 @@ async def race(urls: list[str], orders: int, connections: int) -> dict:
     for feed in feeds:
         await feed.open()
     outcomes: dict[str, int] = {}  # order id -> the cancel's status
-    unknown = Counter()
+    unknown: Counter[str] = Counter()
     gone: set[int] = set()  # instances that refuse connections
     remaining = [orders]
     started = time.monotonic()
@@ -93,7 +94,8 @@ async def race(urls: list[str], orders: int, connections: int) -> dict:
         async def connection(side: int) -> Connection:
             if side not in open_connections:
                 address = addresses[side]
-                open_connections[side] = await Connection(address.hostname, address.port).open()
+                host, port = address.hostname or "127.0.0.1", address.port or 80
+                open_connections[side] = await Connection(host, port).open()
             return open_connections[side]
 
         while remaining[0] > 0 and time.monotonic() < give_up_at:
@@ -196,7 +198,7 @@ def check(outcomes, unknown, final_statuses, feeds, burst) -> dict:
                     f"{order_id}: {feed.url} reported {per_order[order_id]}, read back {final}"
                 )
         seqs = [event["seq"] for event in feed.events if "seq" in event]
-        if any(later <= earlier for earlier, later in zip(seqs, seqs[1:])):
+        if any(later <= earlier for earlier, later in pairwise(seqs)):
             problems.append(f"{feed.url}: seq not increasing")
     wins = Counter(FINAL[status] for status in outcomes.values())
     return {
@@ -284,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         if redis is not None:
             redis.terminate()
             redis.wait(10)
+        if directory is not None:
             directory.cleanup()
     print(json.dumps(result, indent=2))
     return 1 if result["problem count"] or result["races"] == 0 else 0

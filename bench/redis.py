@@ -160,8 +160,8 @@ def http(redis: Redis, rounds: int, seconds: float, log) -> dict:
                     f"{ours['redis_us_per_request']:.1f} µs CPU per request; "
                     f"p99 {ours['p99_ms']:.2f} vs {base['p99_ms']:.2f} ms"
                 )
-    for name, figures in results.items():
-        pairs = list(zip(figures["memory"], figures["redis"]))
+    for figures in results.values():
+        pairs = list(zip(figures["memory"], figures["redis"], strict=True))
         figures["summary"] = {
             "per_cpu_s": median([ours["per_cpu_s"] for _, ours in pairs]),
             "memory_per_cpu_s": median([base["per_cpu_s"] for base, _ in pairs]),

@@ -3,12 +3,12 @@ during a burst of orders, and resumes each time with `since` (the
 `sequence` extension), must end up with every event exactly once, in order.
 
 A server (delays off, so the burst is as dense as it gets) is started on a
-free port, and a bystander client subscribes without `since`. While ORDERS orders are placed over 20 connections, the client
-drops its connection after a random number of events (half the time
-abruptly, without a close frame, as a broken network would), stays away
-for a random time, reconnects with `since=` the last `seq` it saw, and
-carries on. At the end its `seq`s
-must be exactly 1..N with N the server's `Feed-Seq`, each order's events
+free port, and a bystander client subscribes without `since`. While
+ORDERS orders are placed over 20 connections, the client drops its
+connection after a random number of events (half the time abruptly,
+without a close frame, as a broken network would), stays away for a
+random time, reconnects with `since=` the last `seq` it saw, and carries
+on. At the end its `seq`s must be exactly 1..N with N the server's `Feed-Seq`, each order's events
 PENDING then EXECUTED. Exit status 0 when they are, 1 otherwise.
 
     python -m bench.resume [--orders 10000] [--seed N]
@@ -23,6 +23,8 @@ import random
 import sys
 import time
 import urllib.request
+from itertools import pairwise
+from typing import Any
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -90,7 +92,7 @@ def problems(events: list[dict], final_seq: int, orders: int) -> list[str]:
     if seqs != list(range(1, final_seq + 1)):
         duplicates = len(seqs) - len(set(seqs))
         missing = len(set(range(1, final_seq + 1)) - set(seqs))
-        out_of_order = sum(1 for a, b in zip(seqs, seqs[1:]) if b <= a)
+        out_of_order = sum(1 for a, b in pairwise(seqs) if b <= a)
         found.append(
             f"seqs are not 1..{final_seq}: {duplicates} duplicates, "
             f"{missing} missing, {out_of_order} out of order"
@@ -111,7 +113,7 @@ async def run(orders: int, seed: int | None) -> int:
     with trading_server() as server:
         url = f"ws://127.0.0.1:{server.port}/ws"
         expected = 2 * orders
-        stats = {"connections": [], "aborted": 0}
+        stats: dict[str, Any] = {"connections": [], "aborted": 0}
         started = time.monotonic()
         bystander: list[int] = []
         watching = asyncio.create_task(watch_live(url, bystander))

@@ -69,7 +69,7 @@ async def flow(server, orders: int, silent: bool, log) -> dict:
         "post_p99_ms": percentile(post_latencies, 99) * 1000,
         "post_max_ms": max(post_latencies) * 1000,
         "rss_before_mb": rss_before / 2**20,
-        "rss_max_mb": max(samples + [rss_after]) / 2**20,
+        "rss_max_mb": max(*samples, rss_after) / 2**20,
         "rss_after_mb": rss_after / 2**20,
     }
     if quiet is not None:
@@ -92,8 +92,9 @@ async def flow(server, orders: int, silent: bool, log) -> dict:
         )
         quiet.transport.close()
     log(
-        f"  {'with' if silent else 'without'} a stalled client: {orders:,} orders in {elapsed:.1f} s, "
-        f"readers got {result['min_received_share']:.1%} (min), p99 {result['reader_p99_ms']:.1f} ms, "
+        f"  {'with' if silent else 'without'} a stalled client: {orders:,} orders in "
+        f"{elapsed:.1f} s, readers got {result['min_received_share']:.1%} (min), "
+        f"p99 {result['reader_p99_ms']:.1f} ms, "
         f"slowest POST {result['post_max_ms']:.0f} ms, RSS {result['rss_before_mb']:.0f} -> "
         f"{result['rss_max_mb']:.0f} MB"
         + (f", dropped: {result['drop_log'] or 'NO'}" if silent else "")

@@ -41,14 +41,20 @@ class Subscriber(asyncio.Protocol):
             f"Sec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
             "Sec-WebSocket-Version: 13\r\n\r\n"
         ).encode()
-        self.transport: asyncio.Transport | None = None
+        self._transport: asyncio.Transport | None = None
         self.opened: asyncio.Future = asyncio.get_running_loop().create_future()
         self.closed: asyncio.Future = asyncio.get_running_loop().create_future()
         self._head = b""
         self.chunks: list[tuple[float, bytes]] = []
 
+    @property
+    def transport(self) -> asyncio.Transport:
+        """The connection, once made (`opened` is done by then)."""
+        assert self._transport is not None, "not connected yet"
+        return self._transport
+
     def connection_made(self, transport) -> None:
-        self.transport = transport
+        self._transport = transport
         transport.write(self._request)
 
     def data_received(self, data: bytes) -> None:

@@ -31,7 +31,9 @@ new MutationObserver((mutations) => {
   for (const mutation of mutations) {
     const rows = mutation.type === "attributes" ? [mutation.target] : [...mutation.addedNodes];
     for (const row of rows) {
-      if (row.dataset && row.dataset.status) suiteShown.push([row.dataset.orderId, row.dataset.status]);
+      if (row.dataset && row.dataset.status) {
+        suiteShown.push([row.dataset.orderId, row.dataset.status]);
+      }
     }
   }
 }).observe(document.getElementById("orders"),
@@ -242,9 +244,10 @@ def expect_counts(context, executed, pending, cancelled, timeout):
         "cancelled": cancelled,
         "total": executed + pending + cancelled,
     }
-    read = "({%s})" % ", ".join(
+    counts = ", ".join(
         f'{name}: Number(document.getElementById("count-{name}").textContent)' for name in wanted
     )
+    read = f"({{{counts}}})"
     try:
         context.browser.wait_until(
             f"JSON.stringify({read}) === {js(json.dumps(wanted, separators=(',', ':')))}",
@@ -318,7 +321,8 @@ def step_cancel_on_live_page(context):
 def step_live_shows_burst(context):
     ids = js([order["orderId"] for order in context.burst_orders])
     context.browser.wait_until(
-        f"(() => {{ const shown = new Set(suiteShown.map(([id]) => id)); return {ids}.every((id) => shown.has(id)); }})()",
+        "(() => { const shown = new Set(suiteShown.map(([id]) => id)); "
+        f"return {ids}.every((id) => shown.has(id)); }})()",
         EVENT_IN_FLIGHT + PAGE_LATENCY,
         "every order of the burst",
     )
@@ -326,7 +330,8 @@ def step_live_shows_burst(context):
 
 
 @then(
-    "once they are executed, the live page counts {executed:d} executed, {pending:d} pending and {cancelled:d} cancelled"
+    "once they are executed, the live page counts {executed:d} executed, "
+    "{pending:d} pending and {cancelled:d} cancelled"
 )
 def step_live_counts_after_burst(context, executed, pending, cancelled):
     last_confirmation = max(reply.received_at for reply in context.burst)

@@ -79,7 +79,8 @@ def step_preflight_allowed(context, methods):
     assert_that(
         allows_origin(reply, context.origin),
         equal_to(True),
-        f"Access-Control-Allow-Origin allows {context.origin}; {reply.describe()} {dict(reply.headers)}",
+        f"Access-Control-Allow-Origin allows {context.origin}; "
+        f"{reply.describe()} {dict(reply.headers)}",
     )
     assert_that(
         header_items(reply, "Access-Control-Allow-Methods"),
@@ -137,7 +138,8 @@ def step_page_health(context):
 
 
 @then(
-    "the page may read the answer, and its Location, Feed-Seq, Idempotent-Replayed and Retry-After headers"
+    "the page may read the answer, and its Location, Feed-Seq, Idempotent-Replayed "
+    "and Retry-After headers"
 )
 def step_page_may_read(context):
     reply = context.reply

@@ -112,7 +112,7 @@ def step_same_response_delays(context):
         f"seconds until each confirmation: {[round(value, 3) for value in first]} and "
         f"{[round(value, 3) for value in second]}"
     )
-    for one, other in zip(first, second):
+    for one, other in zip(first, second, strict=True):
         assert_that(abs(one - other), less_than_or_equal_to(SAME_DELAY_TOLERANCE), described)
     assert_that(
         max(first) - min(first),
@@ -139,7 +139,7 @@ def step_same_execution_delays(context):
         f"seconds from creation to execution: {[round(value, 3) for value in first]} "
         f"and {[round(value, 3) for value in second]}"
     )
-    for one, other in zip(first, second):
+    for one, other in zip(first, second, strict=True):
         assert_that(abs(one - other), less_than_or_equal_to(SERVER_LATE_TOLERANCE), described)
 
 

@@ -110,8 +110,9 @@ def step_burst_delays(context):
         ]
     )
     # Printed past behave's output capture, so it shows on a passing run too.
-    sys.__stdout__.write("\n" + table + "\n\n")
-    sys.__stdout__.flush()
+    if sys.__stdout__ is not None:  # None without a console (pythonw)
+        sys.__stdout__.write("\n" + table + "\n\n")
+        sys.__stdout__.flush()
     # Bytes, as behave's json formatter requires.
     context.attach("text/plain", table.encode("utf-8"))
     context.attach(

@@ -62,7 +62,7 @@ def step_listed_with_size_and_time(context, name, size):
     assert_that(context.reply, answered(200))
     text = read_page(body_text(context.reply)).text
     listed = re.search(re.escape(name) + r" (\S+ \S+) (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC", text)
-    assert_that(listed, is_not(None), f"a row for {name}: size, then UTC time, in {text!r}")
+    assert listed is not None, f"a row for {name}: size, then UTC time, in {text!r}"
     assert_that(listed.group(1), equal_to(size), f"the size listed for {name}")
     written = datetime.strptime(listed.group(2), "%Y-%m-%d %H:%M:%S").replace(tzinfo=timezone.utc)
     assert_that(

@@ -84,9 +84,10 @@ def step_stop_own_server(context):
 @then("every line it printed has the time in UTC, the level, the source and the message")
 def step_one_log_format(context):
     lines = context.my_server.output().splitlines()
-    odd = [line for line in lines if not LOG_LINE.match(line)]
+    matches = [LOG_LINE.match(line) for line in lines]
+    odd = [line for line, match in zip(lines, matches, strict=True) if match is None]
     assert_that(odd, equal_to([]), f"lines in another format, among {lines!r}")
-    sources = {LOG_LINE.match(line).group("source").split(".")[0] for line in lines}
+    sources = {match.group("source").split(".")[0] for match in matches if match is not None}
     assert_that(
         sources,
         has_items("trading_server", "sanic"),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from .cli import program_name
 from .faults import FaultSpec
 from .randomness import DelayRange
 from .store import MEMORY, check_store_url
@@ -248,7 +249,7 @@ def _shown(default: Any) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m trading_server",
+        prog=program_name("trading_server"),
         description="A simulated trading platform: order REST API and WebSocket feed.",
         epilog="Each setting can also be given as the environment variable shown; the flag wins.",
     )

@@ -32,7 +32,11 @@ from websockets.exceptions import (
 )
 from websockets.frames import Close
 
-DEFAULT_URL = "ws://127.0.0.1:8000/ws"
+from .cli import program_name
+from .settings import Settings
+
+# The feed of a server started with its defaults.
+DEFAULT_URL = f"ws://{Settings.host}:{Settings.port}/ws"
 FIRST_RETRY_SECONDS = 0.5
 LONGEST_RETRY_SECONDS = 10.0
 
@@ -254,7 +258,7 @@ class FeedWatcher:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m trading_server.watch",
+        prog=program_name("trading_server.watch"),
         description="Print the trading platform's order events as they happen.",
     )
     parser.add_argument(

@@ -9,6 +9,7 @@ import http.client
 import json
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -45,7 +46,7 @@ class Reply:
     method: str
     path: str
     status: int
-    headers: dict
+    headers: Mapping[str, str]
     body: bytes
     sent_at: float
     received_at: float
@@ -245,7 +246,7 @@ def concurrently(base_url, count, call):
 
     with ThreadPoolExecutor(max_workers=count) as pool:
         futures = [pool.submit(run, index) for index in range(count)]
-    errors = [future.exception() for future in futures if future.exception()]
+    errors = [error for future in futures if (error := future.exception()) is not None]
     causes = [error for error in errors if not isinstance(error, threading.BrokenBarrierError)]
     if errors:
         raise (causes or errors)[0]

@@ -65,7 +65,8 @@ class Browser:
         self.profile = tempfile.TemporaryDirectory(
             prefix="suite-chromium-", ignore_cleanup_errors=True
         )
-        self.log = tempfile.TemporaryFile()
+        # Open as long as Chromium runs; stop() closes it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
             stdin=subprocess.DEVNULL,

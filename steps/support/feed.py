@@ -6,6 +6,7 @@ and stores each frame with its arrival time on the monotonic clock. Steps
 wait on the store with deadlines instead of sleeping.
 """
 
+import contextlib
 import json
 import threading
 import time
@@ -134,10 +135,8 @@ class FeedListener:
 
     def close(self):
         self._stopping = True
-        try:
+        with contextlib.suppress(Exception):  # closed already, or never opened
             self._socket.send_close()
-        except Exception:
-            pass
         self._reader.join(timeout=READ_POLL + 1)
 
     # -- Reading the store -------------------------------------------------
@@ -207,7 +206,7 @@ class FeedListener:
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
-                found = {}
+                found: dict[str, Event] = {}
                 for event in self._events:
                     if event.order_id in wanted and event.status == status:
                         found.setdefault(event.order_id, event)

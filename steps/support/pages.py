@@ -14,9 +14,11 @@ class Page:
 
 
 class _Reader(HTMLParser):
-    HIDDEN = {"script", "style", "title"}
+    HIDDEN = frozenset({"script", "style", "title"})
     # Tags that start a new block or cell: their text is separate words.
-    SEPARATE = {"p", "div", "br", "li", "tr", "td", "th", "pre", "h1", "h2", "h3", "nav", "table"}
+    SEPARATE = frozenset(
+        {"p", "div", "br", "li", "tr", "td", "th", "pre", "h1", "h2", "h3", "nav", "table"}
+    )
 
     def __init__(self):
         super().__init__()

@@ -1,6 +1,7 @@
 """Starting and stopping the platform's processes (the suite never imports
 them: it runs `python -m ...` as a user would)."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -9,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import requests
 
@@ -18,10 +20,37 @@ START_DEADLINE = 30
 STOP_DEADLINE = 10
 
 
+# Ports handed out to the suite's processes, one file each: the parallel
+# runner's workers start servers at the same moments, and a port the system
+# gave one of them stays free until its server binds it, so the system could
+# give it to another meanwhile (two workers then tested one server).
+PORT_CLAIMS = Path(tempfile.gettempdir()) / "trading-suite-ports"
+# Long enough for the process a port was meant for to have bound it.
+PORT_CLAIM_SECONDS = 120
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free local port that no other process of the suite was given in the
+    last PORT_CLAIM_SECONDS."""
+    PORT_CLAIMS.mkdir(exist_ok=True)
+    _forget_old_port_claims()
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        try:
+            os.close(os.open(PORT_CLAIMS / str(port), os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
+        return port
+
+
+def _forget_old_port_claims():
+    now = time.time()
+    for claim in PORT_CLAIMS.iterdir():
+        with contextlib.suppress(OSError):  # another process may remove it first
+            if now - claim.stat().st_mtime > PORT_CLAIM_SECONDS:
+                claim.unlink()
 
 
 def stop_process(process):
@@ -43,7 +72,8 @@ class LocalServer:
     def __init__(self, *extra_args, env=None, port=None):
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()
+        # Open as long as the server runs; stop() closes it.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -125,6 +155,8 @@ class RedisServer:
         self.start()
 
     def start(self):
+        if self.EXECUTABLE is None:
+            raise RuntimeError("redis-server is not installed")
         self.process = subprocess.Popen(
             [
                 self.EXECUTABLE,
@@ -153,10 +185,8 @@ class RedisServer:
                 raise RuntimeError(
                     f"redis-server did not start on port {self.port}:\n" + self.output()
                 )
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=0.05)  # the pause between attempts
-            except subprocess.TimeoutExpired:
-                pass
 
     def _answers_ping(self):
         try:
@@ -219,11 +249,13 @@ class OutputWatcher:
             errors="replace",
             env=env,
         )
+        assert self.process.stdout is not None  # a pipe, asked for above
+        self._output = self.process.stdout
         self._reader = threading.Thread(target=self._read, name="output-watcher", daemon=True)
         self._reader.start()
 
     def _read(self):
-        for line in self.process.stdout:
+        for line in self._output:
             with self._changed:
                 self.lines.append(line.rstrip("\r\n"))
                 self._changed.notify_all()
@@ -245,7 +277,7 @@ class OutputWatcher:
     def stop(self):
         stop_process(self.process)
         self._reader.join(timeout=STOP_DEADLINE)
-        self.process.stdout.close()
+        self._output.close()
 
 
 def use_own_platform(context, *args, port=None, env=None):

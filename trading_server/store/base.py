@@ -17,6 +17,9 @@ from typing import NamedTuple
 
 from ..model import Order
 
+#: The contract's minimum: the latest 10,000 events can be replayed.
+RETAINED_EVENTS = 10_000
+
 
 class Event(NamedTuple):
     """One status change, numbered by the store: 1, 2, 3, ... across all orders."""
@@ -123,7 +126,7 @@ class Store(ABC):
     async def events_after(self, seq: int) -> list[Event]:
         """The retained events with a `seq` greater than `seq`, oldest first.
 
-        At least the latest 10,000 events are retained; older ones may be
+        At least the latest `RETAINED_EVENTS` are retained; older ones may be
         gone, and then the list starts at the oldest retained.
         """
 

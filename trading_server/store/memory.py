@@ -19,6 +19,7 @@ from itertools import islice
 
 from ..model import Order, OrderNotCancellable, OrderNotFound, OrderStatus
 from .base import (
+    RETAINED_EVENTS,
     ControlListener,
     Event,
     EventListener,
@@ -28,8 +29,6 @@ from .base import (
     StoredAnswer,
 )
 
-#: The contract's minimum: the latest 10,000 events can be replayed.
-RETAINED_EVENTS = 10_000
 #: Idempotency keys remembered at most; past it the oldest go first, even
 #: inside their 24 hours, so that a flood of keys cannot exhaust memory.
 #: Measured at about 810 bytes each (a UUID key, its 201 answer): ~200 MB.

@@ -53,6 +53,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..model import Order, OrderNotCancellable, OrderNotFound
 from .base import (
+    RETAINED_EVENTS,
     ControlListener,
     Event,
     EventListener,
@@ -66,9 +67,6 @@ from .base import (
 log = logging.getLogger("trading_server.store")
 
 PREFIX = "trading:"
-# The contract's sequence extension retains at least 10,000 events; `~`
-# trims whole stream nodes only, so at least this many stay.
-RETAINED_EVENTS = 10_000
 # How long a claimed due order waits for its claimer before anyone may claim it again.
 CLAIM_LEASE = 5.0
 # How many due orders one `claim_due` hands out at most.
@@ -96,6 +94,8 @@ APPLIED_CHANNEL = PREFIX + "control-applied"
 APPLIED_DEADLINE = 2.0
 # Confirmations remembered per process, for changes made elsewhere.
 APPLIED_KEPT = 100
+# How long close() waits for a background task to end before cancelling it again.
+CANCEL_RETRY_SECONDS = 0.1
 
 _STATUS_LETTER = {"PENDING": "P", "EXECUTED": "E", "CANCELLED": "C"}
 _STATUS_NAME = {letter: name for name, letter in _STATUS_LETTER.items()}
@@ -282,7 +282,10 @@ def _decode(order_id: str, encoded: bytes) -> Order:
 class RedisStore(Store):
     shared = True
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, retained_events: int = RETAINED_EVENTS) -> None:
+        # The event stream is trimmed with `MAXLEN ~`, which drops whole
+        # stream nodes only: at least this many events stay.
+        self._retained_events = retained_events
         self._keys = {
             name: PREFIX + name for name in ("orders", "created", "due", "seq", "events", "control")
         }
@@ -341,9 +344,12 @@ class RedisStore(Store):
 
     async def close(self) -> None:
         for task in (self._follower, self._control_follower):
-            if task is not None:
+            # A cancellation landing inside one of redis-py's reads can be
+            # swallowed by it (the task then blocked on: close() hung when
+            # called just after a command): cancel until it has ended.
+            while task is not None and not task.done():
                 task.cancel()
-                await asyncio.wait([task])
+                await asyncio.wait({task}, timeout=CANCEL_RETRY_SECONDS)
         await self._redis.aclose()
         await self._follower_redis.aclose()
         await self._control_redis.aclose()
@@ -358,7 +364,7 @@ class RedisStore(Store):
         seq = await self._script(
             "add",
             ("orders", "created", "due", "seq", "events"),
-            (order.order_id, _encode(order), repr(due_at), RETAINED_EVENTS),
+            (order.order_id, _encode(order), repr(due_at), self._retained_events),
         )
         if seq == 0:
             raise ValueError(f"order id {order.order_id} is taken already")
@@ -379,7 +385,7 @@ class RedisStore(Store):
         answer = await self._script(
             "change",
             ("orders", "due", "seq", "events"),
-            (order_id, _STATUS_LETTER[status] + updated_at, RETAINED_EVENTS),
+            (order_id, _STATUS_LETTER[status] + updated_at, self._retained_events),
         )
         if not answer:
             raise OrderNotFound(order_id)

@@ -37,7 +37,7 @@ from steps.support.parallel.merge import (
     read_parts,
     read_results,
 )
-from steps.support.parallel.worker import ALLOWED, RUN_FOLDER, WORKER, scenario_key
+from steps.support.parallel.worker import ALLOWED, RUN_FOLDER, START_AT, WORKER, scenario_key
 from steps.support.report.page import HtmlReport, duration_text
 from steps.support.report.run import RUN
 
@@ -100,8 +100,12 @@ def main(argv=None):
     phases: list[tuple[str, int, int, float]] = []
     # The worker of the scenarios run alone starts (its server too) beside the
     # others, and waits for its list, written once they are done.
-    crowd = start_workers("together", options.workers, together, scratch, behave_args)
-    alone_worker = start_workers("alone", 1, alone, scratch, behave_args, wait_for_list=True)
+    crowd = start_workers(
+        "together", options.workers, together, scratch, behave_args, len(features)
+    )
+    alone_worker = start_workers(
+        "alone", 1, alone, scratch, behave_args, len(features), wait_for_list=True
+    )
     try:
         wait_for(crowd)
         if crowd:
@@ -140,7 +144,7 @@ def selected_features(config):
     return parse_features(locations, language=config.lang)
 
 
-def start_workers(phase, count, keys, scratch, behave_args, wait_for_list=False):
+def start_workers(phase, count, keys, scratch, behave_args, feature_count, wait_for_list=False):
     """Up to `count` workers for the scenarios `keys`, their lines relayed as
     they come; [(name, process, relay)]. The list of scenarios is written now,
     or by the caller later (write_list) when `wait_for_list`."""
@@ -164,8 +168,9 @@ def start_workers(phase, count, keys, scratch, behave_args, wait_for_list=False)
     workers = []
     for index in range(1, min(count, len(keys)) + 1):
         name = f"{phase}-{index}"
+        start_at = (index - 1) * feature_count // count
         process = subprocess.Popen(
-            [*command, "-D", f"{WORKER}={name}"],
+            [*command, "-D", f"{WORKER}={name}", "-D", f"{START_AT}={start_at}"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

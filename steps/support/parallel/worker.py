@@ -34,6 +34,7 @@ from steps.support.report.text import failure_text
 RUN_FOLDER = "parallel.folder"  # the run's scratch folder
 WORKER = "parallel.worker"  # this worker's name (w1, w2, ...)
 ALLOWED = "parallel.allowed"  # the file listing the scenarios this phase runs
+START_AT = "parallel.start"  # the index of the feature this worker starts at
 # How long a worker waits for that list at most (the coordinator writes it
 # even when it fails; this is for a coordinator killed outright).
 LIST_DEADLINE = 3600
@@ -57,6 +58,7 @@ class ClaimingRunner(Runner):
         userdata = config.userdata
         self.folder = Path(userdata[RUN_FOLDER])
         self.worker = userdata[WORKER]
+        self.start_at = int(userdata.get(START_AT, 0))
         self.allowed_file = Path(userdata[ALLOWED])
         self.allowed = None  # read at the first claim: see _allowed
         self.claimed = set()
@@ -76,11 +78,15 @@ class ClaimingRunner(Runner):
         self.results_file = own / "results.json"
 
     def run_model(self, features=None):
-        for feature in self.features if features is None else features:
+        features = list(self.features if features is None else features)
+        for feature in features:
             for scenario in feature.walk_scenarios():
                 self._claim_before_running(scenario)
+        # Each worker starts at another feature, so that the heavy ones (a
+        # Chromium, servers of their own) do not all start at once.
+        start = self.start_at % len(features) if features else 0
         try:
-            return super().run_model(features)
+            return super().run_model(features[start:] + features[:start])
         finally:
             self._write_results()
 

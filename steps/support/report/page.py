@@ -16,6 +16,7 @@ import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from behave.model_type import Status
 from behave.reporter.summary import SummaryReporter, select_format_summary_by_name
@@ -81,7 +82,10 @@ class HtmlReport(HTMLFormatter):
             description = ET.SubElement(self.current_feature, "div", {"class": "description"})
             for paragraph in paragraphs(feature):
                 ET.SubElement(description, "p").text = "\n".join(paragraph)
-        self.actual = {"act_step_embed_span": ET.SubElement(self.current_feature, "span")}
+        # The formatter's record of the current step: elements and texts.
+        self.actual: dict[str, Any] = {
+            "act_step_embed_span": ET.SubElement(self.current_feature, "span")
+        }
 
     def background(self, background):
         """Shown once, under its feature; its steps run, and show, in every scenario."""
@@ -143,6 +147,7 @@ class HtmlReport(HTMLFormatter):
         # Each value as written in the feature file (quotes, spaces), where
         # behave-html-formatter shows it converted ("   " became an empty-looking gap).
         text = self.actual["step_el"].find("div/span[@class='step val']")
+        assert text is not None  # behave-html-formatter's step line
         text.clear()
         text.set("class", "step val")
         name, start = self.actual["name"], 0

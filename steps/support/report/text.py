@@ -17,7 +17,9 @@ def paragraphs(statement):
         source = Path(statement.location.filename).read_text(encoding="utf-8").splitlines()
     except OSError:
         return [lines]
-    paragraphs, current, position = [], [], statement.location.line
+    paragraphs: list[list[str]] = []
+    current: list[str] = []
+    position = statement.location.line
     for line in lines:
         found = next(
             (
