@@ -5,6 +5,7 @@
 #   2. the @redis scenarios, which start their own Redis and two instances.
 # redis-server comes from Debian (installed here under CI=true when
 # missing); this script stops exactly what it started, by PID.
+# Both run the parallel runner (python -m steps.support.parallel).
 # Usage: .ci/redis.sh [behave arguments for step 1, e.g. --tags=@smoke]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ python -m pip install --quiet -r requirements/redis.txt
 
 workdir=$(mktemp -d)
 pids=()
-# Every behave run also writes behave.ini's own output, reports/report.html,
+# Every run also writes behave.ini's own output, reports/report.html,
 # whatever -o it is given: keep the main suite's report there.
 if [ -f reports/report.html ]; then cp reports/report.html "$workdir/report-main.html"; fi
 stop_started() {
@@ -81,9 +82,9 @@ fi
 
 echo "== redis: the suite against two workers on one Redis (port $api_port)"
 API_URL="http://127.0.0.1:$api_port" TRADING_CONTROL_TOKEN="$control_token" \
-  behave --junit-directory reports/junit-redis \
-  -f html -o reports/report-redis.html -f progress "$@"
+  python -m steps.support.parallel --junit-directory reports/junit-redis \
+  -f html -o reports/report-redis.html "$@"
 
 echo "== redis: two instances sharing one Redis (@redis, started by the suite)"
-behave --tags=@redis --junit-directory reports/junit-redis-platform \
-  -f html -o reports/report-redis-platform.html -f progress
+python -m steps.support.parallel --tags=@redis --junit-directory reports/junit-redis-platform \
+  -f html -o reports/report-redis-platform.html

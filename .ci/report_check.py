@@ -7,7 +7,8 @@
    HTML header's totals are the console's summary lines, word for word, and
    match its JUnit files; the JSON holds the attached table and histogram.
 
-Run from the repository root after `behave`; exit status 1 on a mismatch.
+Run from the repository root after the suite (`python -m steps.support.parallel`
+or `behave`); exit status 1 on a mismatch.
 """
 
 import glob

@@ -1,12 +1,12 @@
 #!/bin/sh
-# The suite's container entrypoint: runs behave with the given arguments as
-# the owner of the reports folder (./reports on the host, mounted at
-# /app/reports), so that whoever owns that folder owns the reports, whatever
-# the host user's uid. Started as root, it takes the folder's uid:gid and
+# The suite's container entrypoint: runs the suite (the parallel runner; its
+# arguments go to behave) as the owner of the reports folder (./reports on
+# the host, mounted at /app/reports), so that whoever owns that folder owns
+# the reports, whatever the host user's uid. Started as root, it takes the folder's uid:gid and
 # drops to it (setpriv, from util-linux); a root-owned folder is written as
 # root. Started as another user (`--user`), it stays that user.
 #
-# Exit status: behave's own (0 passed, 1 failed), or 77 when the reports
+# Exit status: the suite's (0 passed, 1 failed), or 77 when the reports
 # folder cannot be written, before any scenario runs.
 set -eu
 
@@ -25,4 +25,5 @@ if ! touch "$probe" 2>/dev/null; then
 fi
 rm -f "$probe"
 
-exec behave "$@"
+# The suite in parallel (steps/support/parallel); arguments go to behave.
+exec python -m steps.support.parallel "$@"

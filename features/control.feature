@@ -57,6 +57,7 @@ Feature: Steering the platform from a client's own tests
     Then the order is confirmed as pending
     And the platform lists the orders placed before and after the failure, and nothing else
 
+  @timing
   Scenario: The response delay changes for the very next request
     When the platform's response delay is set to none
     Then looking up an order is answered at once

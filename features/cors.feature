@@ -11,6 +11,7 @@ Feature: Pages on other origins (CORS)
   browser is told; browser.feature drives a real one. By default any origin
   is allowed; --cors-origins narrows that.
 
+  @timing
   Scenario Outline: A page on another origin may <action>, and is told so at once
     When a page on another origin asks whether it may <action>
     Then the platform says yes at once, for the methods <methods>

@@ -4,7 +4,7 @@ Feature: API description and health check
   I want a machine-readable description of the API and a quick health check
   So that I can generate clients and know that the platform is up
 
-  @smoke
+  @smoke @timing
   Scenario: The health check answers at once
     When I check the platform's health
     Then I am told it is ok, without the response delay

@@ -4,6 +4,10 @@ Feature: Safe retries of an order
   I want to retry an order whose answer I did not get, without placing it twice
   So that a timeout never doubles a position
 
+  # It counts the server's "RETRY" orders: no other scenario may place one
+  # meanwhile (with workers sharing a server at API_URL, the parallel runner
+  # runs @exclusive scenarios alone).
+  @exclusive
   Scenario: A retried order is placed once
     Given I am watching the order feed
     And I have placed an order for 5 of "RETRY" with a retry key

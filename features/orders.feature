@@ -34,7 +34,7 @@ Feature: Placing and reading orders
     When I list all orders
     Then the list shows the first order as cancelled and the second as executed
 
-  @smoke
+  @smoke @timing
   Scenario: A pending order is executed after the execution delay
     Given I have placed an order for 5 of "AUDUSD"
     When the order has been executed

@@ -27,6 +27,7 @@ Feature: Refusing malformed settings
       | TRADING_CORS_ORIGINS    | http://localhost:3000/app | --cors-origins | TRADING_CORS_ORIGINS |
       | TRADING_CONTROL_TOKEN   | with space | --control-token | TRADING_CONTROL_TOKEN |
 
+  @timing
   Scenario: A flag wins over its environment variable
     When I start the server with --response-delay "0,0" while TRADING_RESPONSE_DELAY is "abc"
     Then that server places an order without any response delay

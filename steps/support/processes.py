@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import requests
 
@@ -19,10 +20,37 @@ START_DEADLINE = 30
 STOP_DEADLINE = 10
 
 
+# Ports handed out to the suite's processes, one file each: the parallel
+# runner's workers start servers at the same moments, and a port the system
+# gave one of them stays free until its server binds it, so the system could
+# give it to another meanwhile (two workers then tested one server).
+PORT_CLAIMS = Path(tempfile.gettempdir()) / "trading-suite-ports"
+# Long enough for the process a port was meant for to have bound it.
+PORT_CLAIM_SECONDS = 120
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A free local port that no other process of the suite was given in the
+    last PORT_CLAIM_SECONDS."""
+    PORT_CLAIMS.mkdir(exist_ok=True)
+    _forget_old_port_claims()
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        try:
+            os.close(os.open(PORT_CLAIMS / str(port), os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
+        return port
+
+
+def _forget_old_port_claims():
+    now = time.time()
+    for claim in PORT_CLAIMS.iterdir():
+        with contextlib.suppress(OSError):  # another process may remove it first
+            if now - claim.stat().st_mtime > PORT_CLAIM_SECONDS:
+                claim.unlink()
 
 
 def stop_process(process):

@@ -38,7 +38,7 @@ class _RunTotals(SummaryReporter):
         """The console's summary reporter prints; this one only counts."""
 
 
-def _duration_text(seconds):
+def duration_text(seconds):
     minutes, seconds = divmod(round(seconds), 60)
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
@@ -66,7 +66,11 @@ class HtmlReport(HTMLFormatter):
         if not hasattr(self, "all_features"):
             self.all_features = []
         self.all_features.append(feature)
-        self.current_feature = ET.SubElement(self.suite, "div", {"class": "feature"})
+        # data-file: the parallel runner puts each feature's scenarios from
+        # every worker under one heading.
+        self.current_feature = ET.SubElement(
+            self.suite, "div", {"class": "feature", "data-file": feature.filename}
+        )
         if feature.tags:
             ET.SubElement(self.current_feature, "span", {"class": "tag"}).text = "@" + ", @".join(
                 feature.tags
@@ -215,11 +219,17 @@ class HtmlReport(HTMLFormatter):
     def close(self):
         self._finish_scenario()
         self.totals.compute_summary_sums()
-        counts = {
-            "features": self.totals.feature_summary,
-            "scenarios": self.totals.scenario_summary,
-            "steps": self.totals.step_summary,
-        }
+        self.write_page(
+            {
+                "features": self.totals.feature_summary,
+                "scenarios": self.totals.scenario_summary,
+                "steps": self.totals.step_summary,
+            }
+        )
+
+    def write_page(self, counts):
+        """The header with these totals (behave's summary counts by kind),
+        then the whole page, to the formatter's output."""
         self._fill_header(counts)
         self.stream.write("<!DOCTYPE html>")
         self.stream.write(ET.tostring(self.html, encoding="unicode", method="html"))
@@ -230,9 +240,10 @@ class HtmlReport(HTMLFormatter):
         started = self.started.strftime("%Y-%m-%d %H:%M UTC")
         self.html.find("head/title").text = f"{self.title}, {started}"
         for text in (
-            f"Started {started}, took {_duration_text(took)}",
+            f"Started {started}, took {duration_text(took)}",
             f"Server: {RUN.server}",
             f"Expected {RUN.expected}" if RUN.expected else "",
+            f"In parallel: {RUN.parallel}" if RUN.parallel else "",
         ):
             if text:
                 ET.SubElement(self.run_info, "p").text = text

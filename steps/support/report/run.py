@@ -10,7 +10,9 @@ class RunDescription:
 
     server: str = "not known yet"
     expected: str = ""
-    stopped: str = ""  # why the run stopped before its first scenario, if it did
+    stopped: str = ""
+    # How the parallel runner ran it (steps/support/parallel), if it did.
+    parallel: str = ""  # why the run stopped before its first scenario, if it did
 
 
 RUN = RunDescription()
