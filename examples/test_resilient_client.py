@@ -100,42 +100,41 @@ def test_a_refused_order_is_retried_until_the_platform_recovers(platform, contro
     assert [listed["orderId"] for listed in orders_on(url)] == [order["orderId"]]
 
 
-def test_an_order_held_pending_can_be_cancelled_and_then_never_executes(platform, control):
+@pytest.fixture
+def following(platform, control) -> Iterator[tuple[Platform, FeedFollower, Tally]]:
+    """The client under test, and its feed follower connected to the platform
+    (after `control` reset it, so the follower sees no reset of its own)."""
     url, _ = platform
     tally = Tally()
-    client = Platform(url, tally, timeout=DEADLINE)
     feed = FeedFollower(feed_url_of(url), resume=True, tally=tally)
     feed.start()
     try:
         assert feed.connected.wait(DEADLINE)
-        with control.pause_execution():
-            order = client.place("HELD", 1)
-            client.call("DELETE", f"/orders/{order['orderId']}", expect=204)
-        feed.wait_for_final([order["orderId"]], DEADLINE)
+        yield Platform(url, tally, timeout=DEADLINE), feed, tally
     finally:
         feed.stop()
+
+
+def test_an_order_held_pending_can_be_cancelled_and_then_never_executes(following, control):
+    client, feed, _ = following
+    with control.pause_execution():
+        order = client.place("HELD", 1)
+        client.call("DELETE", f"/orders/{order['orderId']}", expect=204)
+    feed.wait_for_final([order["orderId"]], DEADLINE)
     assert feed.events[order["orderId"]] == ["PENDING", "CANCELLED"]
 
 
-def test_after_a_platform_reset_the_feed_resynchronises(platform, control):
-    url, _ = platform
-    tally = Tally()
-    client = Platform(url, tally, timeout=DEADLINE)
-    feed = FeedFollower(feed_url_of(url), resume=True, tally=tally)
-    feed.start()
-    try:
-        assert feed.connected.wait(DEADLINE)
-        with control.pause_execution():
-            before = client.place("BEFORE", 1)
-            wait_until(lambda: feed.events.get(before["orderId"]) == ["PENDING"], "PENDING")
-            feed.connected.clear()
-            control.reset()  # the platform restarts: events are numbered from 1 again
-            wait_until(feed.connected.is_set, "the feed reconnects")
-            after = client.place("AFTER", 2)
-            control.execute(after["orderId"])
-        feed.wait_for_final([after["orderId"]], DEADLINE)
-    finally:
-        feed.stop()
+def test_after_a_platform_reset_the_feed_resynchronises(following, control):
+    client, feed, tally = following
+    with control.pause_execution():
+        before = client.place("BEFORE", 1)
+        wait_until(lambda: feed.events.get(before["orderId"]) == ["PENDING"], "PENDING")
+        feed.connected.clear()
+        control.reset()  # the platform restarts: events are numbered from 1 again
+        wait_until(feed.connected.is_set, "the feed reconnects")
+        after = client.place("AFTER", 2)
+        control.execute(after["orderId"])
+    feed.wait_for_final([after["orderId"]], DEADLINE)
 
     assert feed.events[after["orderId"]] == ["PENDING", "EXECUTED"]
     assert tally.counts["resynchronisations after a platform reset"] == 1

@@ -81,7 +81,7 @@ def eventually(context, check):
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
-            time.sleep(0.1)
+            time.sleep(0.1)  # wait-ok: the poll's interval, inside a deadline
 
 
 @then("its metrics page counts {count:d} orders placed")

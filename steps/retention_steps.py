@@ -43,7 +43,7 @@ def wait_until_executed(context, orders):
             if reply.status == 200 and reply.json()["orderStatus"] == "EXECUTED":
                 break
             assert time.monotonic() < deadline, f"not executed in time: {reply.describe()}"
-            time.sleep(0.05)
+            time.sleep(0.05)  # wait-ok: the poll's interval, inside a deadline
 
 
 @given("I have placed {count:d} orders there, all executed now")

@@ -123,7 +123,7 @@ class ClaimingRunner(Runner):
         if self.allowed is None:
             deadline = time.monotonic() + LIST_DEADLINE
             while not self.allowed_file.exists() and time.monotonic() < deadline:
-                time.sleep(0.05)
+                time.sleep(0.05)  # wait-ok: the poll's interval, inside a deadline
             text = (
                 self.allowed_file.read_text(encoding="utf-8") if self.allowed_file.exists() else ""
             )
