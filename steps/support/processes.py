@@ -97,7 +97,9 @@ class LocalServer:
             try:
                 if requests.get(self.base_url + "/health", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            # Its socket may take connections before the server answers them
+            # (a busy machine): ask again until the deadline.
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             try:
                 # Doubles as the pause between attempts and as a crash check.
