@@ -3,13 +3,15 @@
 
 Nearly all of a run is waiting for the server's delays, so the scenarios run
 in worker processes at once (worker.py: each its own behave and its own
-server, as `behave` alone starts). The scenarios that measure time (tagged
-@performance, @delays or @timing) run afterwards in one worker, alone on the
-machine as in a `behave` run; so do, when every worker tests the one server
-at API_URL, those that need it to themselves (@exclusive, @control). Then
-the workers' outputs become one run's: reports/report.html with behave's
-totals for the whole run, the JUnit files in reports/junit/, and one summary
-line on the console.
+server, as `behave` alone starts). The crowd keeps the CPU busy, so the
+scenarios that measure time run after it: those tagged @delays or @timing in
+a few workers beside only each other (they mostly wait, and measure what
+they would alone), then the 100-order burst (@performance), which loads the
+machine itself, alone; so do, when every worker tests the one server at
+API_URL, those that need it to themselves (@exclusive, @control). Then the
+workers' outputs become one run's: reports/report.html with behave's totals
+for the whole run, the JUnit files in reports/junit/, and one summary line
+on the console.
 """
 
 import argparse
@@ -41,19 +43,42 @@ from steps.support.parallel.worker import ALLOWED, RUN_FOLDER, START_AT, WORKER,
 from steps.support.report.page import HtmlReport, duration_text
 from steps.support.report.run import RUN
 
-# Scenarios that measure time: run after the others, one at a time.
-ALONE_TAGS = "performance,delays,timing"
+# Scenarios that measure time: after the crowd, beside only each other.
+TIMED_TAGS = "delays,timing"
+# They mostly wait, so a few workers share the machine without changing
+# their figures (docs/reports.md has them side by side).
+DEFAULT_TIMED_WORKERS = 4
+# The 100-order burst loads the machine itself: last, alone.
+ALONE_TAGS = "performance"
 # With API_URL set every worker tests that one server, so the scenarios that
-# need it to themselves (@control ones change it for every client) join them.
+# need it to themselves (@control ones change it for every client) join it.
 SHARED_SERVER_ALONE_TAGS = "exclusive,control"
-# Measured on a 2-core machine (docs/reports.md): more workers wait less
-# for the server's delays but fight over the CPU for their starts.
-DEFAULT_WORKERS = 8
+# Measured on a 2-core machine (docs/reports.md): 8 workers wait for the
+# server's delays longer, 16 gain nothing on 12 (the CPU is then the limit).
+DEFAULT_WORKERS = 12
 # The workers' files (claims, parts, JUnit): a folder of its own per run,
 # removed once merged.
 SCRATCH = Path("reports") / "parallel"
 DRY_RUN = {"--dry-run", "-d"}
 FAILED = ("failed", "error", "hook_error", "cleanup_error", "untested", "undefined")
+
+
+class Phase:
+    """Scenarios run at the same time, by `count` workers at most."""
+
+    def __init__(self, name, tags, count):
+        self.name = name
+        self.tags = tags  # None: every scenario not taken by another phase
+        self.count = count
+        self.keys: list[str] = []
+        self.workers: list = []
+
+    def takes(self, scenario_tags):
+        return self.tags is None or bool(self.tags & scenario_tags)
+
+
+def tag_set(text):
+    return {tag.strip().lstrip("@") for tag in text.split(",")} - {""}
 
 
 def main(argv=None):
@@ -67,18 +92,29 @@ def main(argv=None):
         default=DEFAULT_WORKERS,
         help=f"processes running scenarios at once (default {DEFAULT_WORKERS})",
     )
+    parser.add_argument(
+        "--timed-tags",
+        default=TIMED_TAGS,
+        help="scenarios with any of these tags (comma-separated) run after the others, "
+        f"beside only each other (default {TIMED_TAGS}; empty: none)",
+    )
+    parser.add_argument(
+        "--timed-workers",
+        type=int,
+        default=DEFAULT_TIMED_WORKERS,
+        help=f"processes running those at once (default {DEFAULT_TIMED_WORKERS})",
+    )
     default_alone = ALONE_TAGS
     if os.environ.get("API_URL", "").strip():
         default_alone += "," + SHARED_SERVER_ALONE_TAGS
     parser.add_argument(
         "--alone-tags",
         default=default_alone,
-        help="scenarios with any of these tags (comma-separated) run after the others, "
+        help="scenarios with any of these tags (comma-separated) run last, "
         f"one at a time (default {ALONE_TAGS}, with API_URL also "
         f"{SHARED_SERVER_ALONE_TAGS}; empty: none)",
     )
     options, behave_args = parser.parse_known_args(argv)
-    alone_tags = {tag.strip().lstrip("@") for tag in options.alone_tags.split(",")} - {""}
     if DRY_RUN & set(behave_args):
         # Nothing runs, so nothing to share out: behave itself.
         return subprocess.call([sys.executable, "-m", "behave", *behave_args])
@@ -86,42 +122,55 @@ def main(argv=None):
 
     config = Configuration(behave_args)
     features = selected_features(config)
-    together: list[str] = []
-    alone: list[str] = []
+    phases = [  # in the order they run
+        Phase("together", None, options.workers),
+        Phase("timed", tag_set(options.timed_tags), options.timed_workers),
+        Phase("alone", tag_set(options.alone_tags), 1),
+    ]
     for feature in features:
         for scenario in feature.walk_scenarios():
             if scenario.should_run(config):
-                measures_time = alone_tags & set(scenario.effective_tags)
-                (alone if measures_time else together).append(scenario_key(scenario))
+                # The last phase whose tags it has: one tagged @timing and @performance runs alone.
+                tags = set(scenario.effective_tags)
+                phase = next(phase for phase in reversed(phases) if phase.takes(tags))
+                phase.keys.append(scenario_key(scenario))
 
     SCRATCH.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=SCRATCH))
     (scratch / "claims").mkdir()
-    phases: list[tuple[str, int, int, float]] = []
-    # The worker of the scenarios run alone starts (its server too) beside the
-    # others, and waits for its list, written once they are done.
-    crowd = start_workers(
-        "together", options.workers, together, scratch, behave_args, len(features)
-    )
-    alone_worker = start_workers(
-        "alone", 1, alone, scratch, behave_args, len(features), wait_for_list=True
-    )
+    # Every worker starts (its server too) at once; those of the later phases
+    # wait for their list, written when the phase before is over.
+    for index, phase in enumerate(phases):
+        phase.workers = start_workers(
+            phase.name,
+            phase.count,
+            phase.keys,
+            scratch,
+            behave_args,
+            len(features),
+            wait_for_list=index > 0,
+        )
+    ran: list[tuple[Phase, float]] = []
     try:
-        wait_for(crowd)
-        if crowd:
-            phases.append(("together", len(together), len(crowd), time.monotonic() - started_clock))
+        for index, phase in enumerate(phases):
+            go = time.monotonic()
+            if index > 0:
+                write_list(scratch / f"{phase.name}.txt", phase.keys)
+            wait_for(phase.workers)
+            if phase.workers:
+                ran.append((phase, time.monotonic() - (started_clock if index == 0 else go)))
     finally:
-        go = time.monotonic()
-        write_list(scratch / "alone.txt", alone)
-    wait_for(alone_worker)
-    if alone_worker:
-        phases.append(("alone", len(alone), 1, time.monotonic() - go))
-    workers = [name for name, _, _ in crowd + alone_worker]
+        # Stopped early (Ctrl+C): the workers still waiting get nothing to run.
+        for phase in phases[1:]:
+            waiting_for = scratch / f"{phase.name}.txt"
+            if not waiting_for.exists():
+                write_list(waiting_for, [])
+    workers = [name for phase in phases for name, _, _ in phase.workers]
     folders = [scratch / name for name in workers]
     apply_results(features, config, read_results(folders))
     parts = read_parts(folders)
     describe_run(parts)
-    RUN.parallel = how_it_ran(phases)
+    RUN.parallel = how_it_ran(ran)
     totals = write_page(config, features, parts, started, started_clock)
     if config.junit:
         remove_earlier_junit_files(config)
@@ -240,12 +289,18 @@ def write_page(config, features, parts, started, started_clock):
     return page.totals
 
 
-def how_it_ran(phases):
+def how_it_ran(ran):
     described = []
-    for phase, scenarios, workers, seconds in phases:
-        text = f"{scenarios} scenarios on {workers} worker{'s' if workers > 1 else ''}"
-        if phase == "alone":
-            text += " (one at a time: they measure time or need the server to themselves)"
+    for phase, seconds in ran:
+        workers = len(phase.workers)
+        on = f"on {workers} worker{'s' if workers > 1 else ''}"
+        count = len(phase.keys)
+        if phase.name == "together":
+            text = f"{count} scenario{'s' if count > 1 else ''} {on}"
+        elif phase.name == "timed":
+            text = f"{count} that measure time {on}"
+        else:
+            text = f"{count} alone"
         described.append(f"{text} in {duration_text(seconds)}")
     return ", then ".join(described)
 

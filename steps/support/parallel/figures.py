@@ -13,7 +13,7 @@ import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 
-from steps.support.parallel.__main__ import ALONE_TAGS
+from steps.support.parallel.__main__ import ALONE_TAGS, TIMED_TAGS
 
 VOID = {"meta", "br", "img", "input", "link", "hr"}
 
@@ -85,7 +85,7 @@ def timing_scenarios(path, tags):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m steps.support.parallel.figures")
-    parser.add_argument("--tags", default=ALONE_TAGS)
+    parser.add_argument("--tags", default=f"{TIMED_TAGS},{ALONE_TAGS}")
     parser.add_argument("reports", nargs="+", metavar="LABEL=REPORT.html")
     options = parser.parse_args(argv)
     tags = {tag.strip().lstrip("@") for tag in options.tags.split(",")}
