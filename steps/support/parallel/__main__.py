@@ -77,6 +77,12 @@ class Phase:
         return self.tags is None or bool(self.tags & scenario_tags)
 
 
+def phase_for(phases, scenario_tags):
+    """The last phase whose tags the scenario has: one tagged @timing and
+    @performance runs alone."""
+    return next(phase for phase in reversed(phases) if phase.takes(set(scenario_tags)))
+
+
 def tag_set(text):
     return {tag.strip().lstrip("@") for tag in text.split(",")} - {""}
 
@@ -130,10 +136,7 @@ def main(argv=None):
     for feature in features:
         for scenario in feature.walk_scenarios():
             if scenario.should_run(config):
-                # The last phase whose tags it has: one tagged @timing and @performance runs alone.
-                tags = set(scenario.effective_tags)
-                phase = next(phase for phase in reversed(phases) if phase.takes(tags))
-                phase.keys.append(scenario_key(scenario))
+                phase_for(phases, scenario.effective_tags).keys.append(scenario_key(scenario))
 
     SCRATCH.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="run-", dir=SCRATCH))
