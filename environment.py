@@ -17,7 +17,7 @@ from xml.etree import ElementTree
 from behave.formatter._registry import register_as
 
 from steps.support.api import ApiClient, ServerDidNotAnswer
-from steps.support.browser import find_chromium
+from steps.support.browser import Chromium, find_chromium
 from steps.support.control import ControlClient
 from steps.support.delays import EXECUTION_DELAY, RESPONSE_DELAY
 from steps.support.parameter_types import register_parameter_types
@@ -86,8 +86,12 @@ def before_all(context):
     with ApiClient(context.base_url) as client:
         context.feed_url = client.feed_url
     print(f"Testing {context.base_url} ({RUN.expected})")
-    if not find_chromium():
+    chromium = find_chromium()
+    if not chromium:
         print(f"Scenarios tagged @{BROWSER_TAG} are skipped: {NO_CHROMIUM}.")
+    # Started by the first browser scenario; each gets a browser context of its own.
+    context.chromium = Chromium(chromium)
+    atexit.register(context.chromium.stop)  # also when the run dies before after_all
 
 
 def offered_extensions(base_url):
@@ -195,6 +199,9 @@ def after_scenario(context, scenario):
 def after_all(context):
     if RUN.stopped:
         report_stop_in_junit(context.config, RUN.stopped)
+    if hasattr(context, "chromium"):
+        context.chromium.stop()
+        atexit.unregister(context.chromium.stop)
     if context.local_server is not None:
         context.local_server.stop()
         atexit.unregister(context.local_server.stop)

@@ -9,7 +9,7 @@ from collections import Counter
 from behave import given, then, when
 from hamcrest import assert_that, equal_to, has_entry, has_key, is_in
 
-from steps.support.browser import Browser, OtherOriginSite, PageError, find_chromium
+from steps.support.browser import OtherOriginSite, PageError
 from steps.support.checks import answered, answered_with_order, order_problems
 from steps.support.delays import execution_deadline
 from steps.support.feed import EVENT_IN_FLIGHT
@@ -42,7 +42,7 @@ new MutationObserver((mutations) => {
 
 
 def start_browser(context):
-    context.browser = Browser(find_chromium())
+    context.browser = context.chromium.new_tab()
     context.processes.append(context.browser)
     return context.browser
 

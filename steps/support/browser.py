@@ -11,6 +11,7 @@ Also here: a web page on another origin, served from a second local port.
 """
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -58,8 +59,31 @@ class PageError(AssertionError):
     """A script in the page failed, or a wait in the page ran out."""
 
 
-class Browser:
-    """One headless Chromium with a fresh profile, and its one tab."""
+class Chromium:
+    """The headless Chromium of a behave process, started by its first
+    browser scenario. Each scenario gets a tab in a browser context of its
+    own (Browser), as isolated as a browser of its own, without paying for
+    a Chromium start each time."""
+
+    def __init__(self, executable):
+        self.executable = executable
+        self.running = None
+
+    def new_tab(self):
+        if self.running is None or not self.running.alive():
+            self.stop()
+            self.running = _RunningChromium(self.executable)
+        return self.running.new_tab()
+
+    def stop(self):
+        if self.running is not None:
+            self.running.stop()
+            self.running = None
+
+
+class _RunningChromium:
+    """A Chromium process with a fresh profile, and its browser-wide
+    DevTools connection."""
 
     def __init__(self, executable):
         self.profile = tempfile.TemporaryDirectory(
@@ -68,36 +92,58 @@ class Browser:
         # Open as long as Chromium runs; stop() closes it.
         self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
-            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
+            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile.name}"],
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        self._events = []
         self._next_id = 0
+        self._socket = None
         try:
-            port = self._debugging_port()
-            pages = requests.get(f"http://127.0.0.1:{port}/json/list", timeout=5).json()
-            address = next(
-                target["webSocketDebuggerUrl"] for target in pages if target["type"] == "page"
-            )
+            self.port = self._debugging_port()
+            version = requests.get(f"http://127.0.0.1:{self.port}/json/version", timeout=5)
             # No Origin header: Chromium refuses DevTools clients that send one it does not know.
             self._socket = websocket.create_connection(
-                address, timeout=COMMAND_TIMEOUT, suppress_origin=True
+                version.json()["webSocketDebuggerUrl"],
+                timeout=COMMAND_TIMEOUT,
+                suppress_origin=True,
             )
-            # The whole window is the page, so screenshots are WIDTH x HEIGHT.
-            self.command(
-                "Emulation.setDeviceMetricsOverride",
-                width=WINDOW[0],
-                height=WINDOW[1],
-                deviceScaleFactor=1,
-                mobile=False,
-            )
-            self.command("Page.enable")
-            self.command("Runtime.enable")
         except BaseException:
             self.stop()
             raise
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def new_tab(self):
+        context_id = self._command("Target.createBrowserContext")["browserContextId"]
+        try:
+            target = self._command(
+                "Target.createTarget", url="about:blank", browserContextId=context_id
+            )["targetId"]
+            address = f"ws://127.0.0.1:{self.port}/devtools/page/{target}"
+            return Browser(address, on_stop=lambda: self.close_context(context_id))
+        except BaseException:
+            self.close_context(context_id)
+            raise
+
+    def close_context(self, context_id):
+        """Closes the context's tabs and forgets its cookies, storage and cache."""
+        # A Chromium that died meanwhile is replaced by the next scenario's tab.
+        with contextlib.suppress(websocket.WebSocketException, OSError, RuntimeError):
+            self._command("Target.disposeBrowserContext", browserContextId=context_id)
+
+    def _command(self, method, **params):
+        if self._socket is None:
+            raise RuntimeError("Chromium is stopped")
+        self._next_id += 1
+        self._socket.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self._socket.recv())
+            if message.get("id") == self._next_id:
+                if "error" in message:
+                    raise RuntimeError(f"Chromium refused {method}: {message['error']}")
+                return message["result"]
 
     def _debugging_port(self):
         """Chromium writes the port it chose to DevToolsActivePort in the profile."""
@@ -123,19 +169,54 @@ class Browser:
         return self.log.read().decode("utf-8", "replace")[-3000:]
 
     def stop(self):
-        socket = getattr(self, "_socket", None)
-        if socket is not None:
+        if self._socket is not None:
             # Closed this way, Chromium's helper processes finish writing to
             # the profile before it exits, so the profile can be removed.
             try:
-                socket.send(json.dumps({"id": 0, "method": "Browser.close"}))
+                self._socket.send(json.dumps({"id": 0, "method": "Browser.close"}))
                 self.process.wait(timeout=STOP_DEADLINE)
             except (websocket.WebSocketException, OSError, subprocess.TimeoutExpired):
                 pass  # stop_process insists
-            socket.close()
+            self._socket.close()
+            self._socket = None
         stop_process(self.process)
         self.log.close()
         self.profile.cleanup()
+
+
+class Browser:
+    """What a scenario drives: one tab, in a browser context of its own,
+    closed with it by stop()."""
+
+    def __init__(self, address, on_stop):
+        self._on_stop = on_stop
+        self._events = []
+        self._next_id = 0
+        try:
+            self._socket = websocket.create_connection(
+                address, timeout=COMMAND_TIMEOUT, suppress_origin=True
+            )
+        except BaseException:
+            on_stop()
+            raise
+        try:
+            # The whole window is the page, so screenshots are WIDTH x HEIGHT.
+            self.command(
+                "Emulation.setDeviceMetricsOverride",
+                width=WINDOW[0],
+                height=WINDOW[1],
+                deviceScaleFactor=1,
+                mobile=False,
+            )
+            self.command("Page.enable")
+            self.command("Runtime.enable")
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self):
+        self._socket.close()
+        self._on_stop()
 
     # -- The DevTools protocol ----------------------------------------------
 
