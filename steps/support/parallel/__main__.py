@@ -301,7 +301,7 @@ def how_it_ran(ran):
         if phase.name == "together":
             text = f"{count} scenario{'s' if count > 1 else ''} {on}"
         elif phase.name == "timed":
-            text = f"{count} that measure time {on}"
+            text = f"{count} that measure{'s' if count == 1 else ''} time {on}"
         else:
             text = f"{count} alone"
         described.append(f"{text} in {duration_text(seconds)}")
