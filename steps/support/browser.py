@@ -59,6 +59,51 @@ class PageError(AssertionError):
     """A script in the page failed, or a wait in the page ran out."""
 
 
+class DevTools:
+    """One DevTools connection (the browser's, or a tab's): a command's answer
+    is told apart by its id; the events that arrive meanwhile are kept."""
+
+    def __init__(self, address):
+        # No Origin header: Chromium refuses DevTools clients that send one it does not know.
+        self.socket = websocket.create_connection(
+            address, timeout=COMMAND_TIMEOUT, suppress_origin=True
+        )
+        self.events = []
+        self._next_id = 0
+
+    def send(self, method, **params):
+        self._next_id += 1
+        self.socket.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
+        return self._next_id
+
+    def command(self, method, timeout=COMMAND_TIMEOUT, **params):
+        """Send one command and return its result."""
+        self.socket.settimeout(timeout)
+        sent = self.send(method, **params)
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get("id") == sent:
+                if "error" in message:
+                    raise RuntimeError(f"Chromium refused {method}: {message['error']}")
+                return message["result"]
+            if "method" in message:
+                self.events.append(message)
+
+    def wait_for_event(self, method, timeout):
+        deadline = time.monotonic() + timeout
+        while not any(event["method"] == method for event in self.events):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PageError(f"the browser did not report {method} within {timeout} s")
+            self.socket.settimeout(remaining)
+            message = json.loads(self.socket.recv())
+            if "method" in message:
+                self.events.append(message)
+
+    def close(self):
+        self.socket.close()
+
+
 class Chromium:
     """The headless Chromium of a behave process, started by its first
     browser scenario. Each scenario gets a tab in a browser context of its
@@ -97,17 +142,11 @@ class _RunningChromium:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        self._next_id = 0
-        self._socket = None
+        self._devtools = None
         try:
             self.port = self._debugging_port()
             version = requests.get(f"http://127.0.0.1:{self.port}/json/version", timeout=5)
-            # No Origin header: Chromium refuses DevTools clients that send one it does not know.
-            self._socket = websocket.create_connection(
-                version.json()["webSocketDebuggerUrl"],
-                timeout=COMMAND_TIMEOUT,
-                suppress_origin=True,
-            )
+            self._devtools = DevTools(version.json()["webSocketDebuggerUrl"])
         except BaseException:
             self.stop()
             raise
@@ -116,9 +155,9 @@ class _RunningChromium:
         return self.process.poll() is None
 
     def new_tab(self):
-        context_id = self._command("Target.createBrowserContext")["browserContextId"]
+        context_id = self._browser_command("Target.createBrowserContext")["browserContextId"]
         try:
-            target = self._command(
+            target = self._browser_command(
                 "Target.createTarget", url="about:blank", browserContextId=context_id
             )["targetId"]
             address = f"ws://127.0.0.1:{self.port}/devtools/page/{target}"
@@ -131,19 +170,12 @@ class _RunningChromium:
         """Closes the context's tabs and forgets its cookies, storage and cache."""
         # A Chromium that died meanwhile is replaced by the next scenario's tab.
         with contextlib.suppress(websocket.WebSocketException, OSError, RuntimeError):
-            self._command("Target.disposeBrowserContext", browserContextId=context_id)
+            self._browser_command("Target.disposeBrowserContext", browserContextId=context_id)
 
-    def _command(self, method, **params):
-        if self._socket is None:
+    def _browser_command(self, method, **params):
+        if self._devtools is None:
             raise RuntimeError("Chromium is stopped")
-        self._next_id += 1
-        self._socket.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self._socket.recv())
-            if message.get("id") == self._next_id:
-                if "error" in message:
-                    raise RuntimeError(f"Chromium refused {method}: {message['error']}")
-                return message["result"]
+        return self._devtools.command(method, **params)
 
     def _debugging_port(self):
         """Chromium writes the port it chose to DevToolsActivePort in the profile."""
@@ -169,16 +201,16 @@ class _RunningChromium:
         return self.log.read().decode("utf-8", "replace")[-3000:]
 
     def stop(self):
-        if self._socket is not None:
+        if self._devtools is not None:
             # Closed this way, Chromium's helper processes finish writing to
             # the profile before it exits, so the profile can be removed.
             try:
-                self._socket.send(json.dumps({"id": 0, "method": "Browser.close"}))
+                self._devtools.send("Browser.close")
                 self.process.wait(timeout=STOP_DEADLINE)
             except (websocket.WebSocketException, OSError, subprocess.TimeoutExpired):
                 pass  # stop_process insists
-            self._socket.close()
-            self._socket = None
+            self._devtools.close()
+            self._devtools = None
         stop_process(self.process)
         self.log.close()
         self.profile.cleanup()
@@ -190,12 +222,8 @@ class Browser:
 
     def __init__(self, address, on_stop):
         self._on_stop = on_stop
-        self._events = []
-        self._next_id = 0
         try:
-            self._socket = websocket.create_connection(
-                address, timeout=COMMAND_TIMEOUT, suppress_origin=True
-            )
+            self._devtools = DevTools(address)
         except BaseException:
             on_stop()
             raise
@@ -215,40 +243,16 @@ class Browser:
             raise
 
     def stop(self):
-        self._socket.close()
+        self._devtools.close()
         self._on_stop()
 
-    # -- The DevTools protocol ----------------------------------------------
-
     def command(self, method, timeout=COMMAND_TIMEOUT, **params):
-        """Send one command and return its result; events read meanwhile are kept."""
-        self._next_id += 1
-        self._socket.settimeout(timeout)
-        self._socket.send(json.dumps({"id": self._next_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self._socket.recv())
-            if message.get("id") == self._next_id:
-                if "error" in message:
-                    raise RuntimeError(f"Chromium refused {method}: {message['error']}")
-                return message["result"]
-            if "method" in message:
-                self._events.append(message)
-
-    def _wait_for_event(self, method, timeout):
-        deadline = time.monotonic() + timeout
-        while not any(event["method"] == method for event in self._events):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise PageError(f"the browser did not report {method} within {timeout} s")
-            self._socket.settimeout(remaining)
-            message = json.loads(self._socket.recv())
-            if "method" in message:
-                self._events.append(message)
+        return self._devtools.command(method, timeout, **params)
 
     def page_errors(self):
         """Uncaught errors and console errors of the page's scripts so far."""
         errors = []
-        for event in self._events:
+        for event in self._devtools.events:
             if event["method"] == "Runtime.exceptionThrown":
                 details = event["params"]["exceptionDetails"]
                 errors.append(details.get("exception", {}).get("description") or details["text"])
@@ -267,11 +271,11 @@ class Browser:
 
     def open(self, url):
         """Load `url` in the tab and wait for its load event."""
-        self._events.clear()
+        self._devtools.events.clear()
         result = self.command("Page.navigate", url=url)
         if result.get("errorText"):
             raise PageError(f"the browser could not open {url}: {result['errorText']}")
-        self._wait_for_event("Page.loadEventFired", COMMAND_TIMEOUT)
+        self._devtools.wait_for_event("Page.loadEventFired", COMMAND_TIMEOUT)
 
     def evaluate(self, expression, timeout=COMMAND_TIMEOUT):
         """The value of a JavaScript expression in the page (a promise is awaited)."""
