@@ -81,13 +81,11 @@ class DevTools:
         self.socket.settimeout(timeout)
         sent = self.send(method, **params)
         while True:
-            message = json.loads(self.socket.recv())
+            message = self._receive()
             if message.get("id") == sent:
                 if "error" in message:
                     raise RuntimeError(f"Chromium refused {method}: {message['error']}")
                 return message["result"]
-            if "method" in message:
-                self.events.append(message)
 
     def wait_for_event(self, method, timeout):
         deadline = time.monotonic() + timeout
@@ -96,9 +94,14 @@ class DevTools:
             if remaining <= 0:
                 raise PageError(f"the browser did not report {method} within {timeout} s")
             self.socket.settimeout(remaining)
-            message = json.loads(self.socket.recv())
-            if "method" in message:
-                self.events.append(message)
+            self._receive()
+
+    def _receive(self):
+        """The next message; an event is also kept."""
+        message = json.loads(self.socket.recv())
+        if "method" in message:
+            self.events.append(message)
+        return message
 
     def close(self):
         self.socket.close()
